@@ -237,7 +237,9 @@ impl TryFrom<RawActivity> for Activity {
         };
         let forbid = |present: bool, field: &str| {
             if present {
-                Err(fail(format!("a `{type_name}` entry has no `{field}`; remove it")))
+                Err(fail(format!(
+                    "a `{type_name}` entry has no `{field}`; remove it"
+                )))
             } else {
                 Ok(())
             }
@@ -256,7 +258,10 @@ impl TryFrom<RawActivity> for Activity {
         require(!is_status || raw.to.is_some(), "to")?;
         forbid(!is_status && raw.from.is_some(), "from")?;
         forbid(!is_status && raw.to.is_some(), "to")?;
-        forbid(raw.kind == ActivityType::InboundMessage && raw.author.is_some(), "author")?;
+        forbid(
+            raw.kind == ActivityType::InboundMessage && raw.author.is_some(),
+            "author",
+        )?;
 
         let author = raw.author.filter(|a| !a.trim().is_empty());
         let body = raw.body.unwrap_or_default();
@@ -514,7 +519,10 @@ mod tests {
                        "channel":"sms","body":"Thanks"}"#;
         let a: Activity = serde_json::from_str(json).unwrap();
         let (direction, message) = a.kind.message().unwrap();
-        assert_eq!((direction, message.channel), (Direction::Inbound, Channel::Sms));
+        assert_eq!(
+            (direction, message.channel),
+            (Direction::Inbound, Channel::Sms)
+        );
         assert_eq!(a.kind.label(), "SMS from patient");
 
         for (json, expected) in [

@@ -398,12 +398,20 @@ mod tests {
     fn every_type_passes_with_a_matching_name_and_content() {
         let samples: [(&str, &str, &[u8]); 9] = [
             ("a.pdf", "application/pdf", b"%PDF-1.4"),
-            ("a.DOC", "application/msword", &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]),
+            (
+                "a.DOC",
+                "application/msword",
+                &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1],
+            ),
             ("a.docx", FileType::Docx.media_type(), b"PK\x03\x04rest"),
             ("a.rtf", "text/rtf", b"{\\rtf1 hello}"),
             ("a.jpg", "image/jpg", &[0xFF, 0xD8, 0xFF, 0xE0]),
             ("a.jpeg", "IMAGE/JPEG; q=1", &[0xFF, 0xD8, 0xFF, 0xE0]),
-            ("a.png", "image/png", &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]),
+            (
+                "a.png",
+                "image/png",
+                &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A],
+            ),
             ("a.tif", "image/tiff", b"II*\0...."),
             ("a.tiff", "image/tiff", b"MM\0*...."),
         ];
@@ -420,7 +428,10 @@ mod tests {
         assert!(policy.check(&pdf(limit)).is_ok());
         let err = policy.check(&pdf(limit + 1)).unwrap_err();
         assert!(matches!(err, AttachmentError::TooLarge { size, .. } if size == limit as u64 + 1));
-        assert!(err.to_string().contains("over the limit of 3145728 bytes"), "{err}");
+        assert!(
+            err.to_string().contains("over the limit of 3145728 bytes"),
+            "{err}"
+        );
 
         let bigger = AttachmentPolicy::default().with_max_bytes(8 * 1024 * 1024);
         assert!(bigger.check(&pdf(limit + 1)).is_ok());
@@ -431,27 +442,57 @@ mod tests {
         let policy = AttachmentPolicy::default();
         let mut a = pdf(100);
         a.file_name = "../../etc/passwd.pdf".into();
-        assert!(matches!(policy.check(&a), Err(AttachmentError::BadFileName { problem, .. }) if problem.contains("path separator")));
+        assert!(
+            matches!(policy.check(&a), Err(AttachmentError::BadFileName { problem, .. }) if problem.contains("path separator"))
+        );
         a.file_name = "..".into();
-        assert!(matches!(policy.check(&a), Err(AttachmentError::BadFileName { .. })));
+        assert!(matches!(
+            policy.check(&a),
+            Err(AttachmentError::BadFileName { .. })
+        ));
 
         let empty = Attachment::new("a.pdf", "application/pdf", Vec::new());
-        assert!(matches!(policy.check(&empty), Err(AttachmentError::Empty { .. })));
+        assert!(matches!(
+            policy.check(&empty),
+            Err(AttachmentError::Empty { .. })
+        ));
 
         let exe = Attachment::new("a.exe", "application/x-msdownload", b"MZ".to_vec());
         let err = policy.check(&exe).unwrap_err();
         assert!(matches!(err, AttachmentError::TypeNotAllowed { .. }));
-        assert!(err.to_string().contains("allowed types: pdf, doc, docx, rtf, jpg, png, tif"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("allowed types: pdf, doc, docx, rtf, jpg, png, tif"),
+            "{err}"
+        );
 
         let renamed = Attachment::new("a.png", "application/pdf", b"%PDF-1.7".to_vec());
-        assert!(matches!(policy.check(&renamed), Err(AttachmentError::ExtensionMismatch { file_type: FileType::Pdf, .. })));
+        assert!(matches!(
+            policy.check(&renamed),
+            Err(AttachmentError::ExtensionMismatch {
+                file_type: FileType::Pdf,
+                ..
+            })
+        ));
 
         let disguised = Attachment::new("a.pdf", "application/pdf", b"MZ\x90\x00".to_vec());
-        assert!(matches!(policy.check(&disguised), Err(AttachmentError::ContentMismatch { .. })));
-        assert!(policy.clone().with_content_check(false).check(&disguised).is_ok());
+        assert!(matches!(
+            policy.check(&disguised),
+            Err(AttachmentError::ContentMismatch { .. })
+        ));
+        assert!(
+            policy
+                .clone()
+                .with_content_check(false)
+                .check(&disguised)
+                .is_ok()
+        );
 
         let images_only = AttachmentPolicy::default().with_allowed([FileType::Png]);
-        assert!(matches!(images_only.check(&pdf(10)), Err(AttachmentError::TypeNotAllowed { .. })));
+        assert!(matches!(
+            images_only.check(&pdf(10)),
+            Err(AttachmentError::TypeNotAllowed { .. })
+        ));
     }
 
     #[test]
@@ -472,6 +513,9 @@ mod tests {
     fn debug_shows_size_not_bytes() {
         let a = pdf(1000);
         let debug = format!("{a:?}");
-        assert!(debug.contains("size: 1000") && !debug.contains("PDF"), "{debug}");
+        assert!(
+            debug.contains("size: 1000") && !debug.contains("PDF"),
+            "{debug}"
+        );
     }
 }

@@ -77,7 +77,9 @@ impl PhoneNumber {
         if !(7..=15).contains(&digits) {
             return Err(PhoneNumberError::WrongLength { found: digits });
         }
-        Ok(Self(trimmed.split_whitespace().collect::<Vec<_>>().join(" ")))
+        Ok(Self(
+            trimmed.split_whitespace().collect::<Vec<_>>().join(" "),
+        ))
     }
 
     /// The number as given, trimmed and with runs of spaces collapsed.
@@ -198,7 +200,9 @@ impl EmailAddress {
             return Err(fail("nothing comes before the @"));
         }
         if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
-            return Err(fail("the part after the @ is not a domain such as example.org"));
+            return Err(fail(
+                "the part after the @ is not a domain such as example.org",
+            ));
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -263,7 +267,11 @@ mod tests {
             ("0044 7700 900123", "07700900123"),
             ("+353 1 555 0100", "+35315550100"),
         ] {
-            assert_eq!(PhoneNumber::parse(input).unwrap().digits(), digits, "{input}");
+            assert_eq!(
+                PhoneNumber::parse(input).unwrap().digits(),
+                digits,
+                "{input}"
+            );
         }
         assert_eq!(
             PhoneNumber::parse("  07700   900123 ").unwrap().as_str(),

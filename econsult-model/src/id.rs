@@ -143,6 +143,9 @@ mod tests {
     fn serde_validates() {
         assert!(serde_json::from_str::<EConsultId>("\"EC-1\"").is_ok());
         let err = serde_json::from_str::<EConsultId>("\"EC 1\"").unwrap_err();
-        assert!(err.to_string().contains("not a usable eConsult id"), "{err}");
+        assert!(
+            err.to_string().contains("not a usable eConsult id"),
+            "{err}"
+        );
     }
 }

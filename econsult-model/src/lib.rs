@@ -58,7 +58,9 @@ pub use activity::{
     Message,
 };
 pub use attachment::{Attachment, AttachmentError, AttachmentPolicy, FileType};
-pub use contact::{EmailAddress, EmailAddressError, Phone, PhoneKind, PhoneNumber, PhoneNumberError};
+pub use contact::{
+    EmailAddress, EmailAddressError, Phone, PhoneKind, PhoneNumber, PhoneNumberError,
+};
 pub use econsult::{
     EConsult, Ice, JsonError, QuestionAnswer, Section, Status, ValidationError, ValidationErrors,
 };

@@ -227,7 +227,12 @@ mod tests {
 
     #[test]
     fn accepts_spaces_hyphens_and_surrounding_whitespace() {
-        for input in ["943 476 5919", "943-476-5919", "  9434765919\t", "943 476-5919"] {
+        for input in [
+            "943 476 5919",
+            "943-476-5919",
+            "  9434765919\t",
+            "943 476-5919",
+        ] {
             let n = NhsNumber::parse(input).unwrap();
             assert_eq!(n.as_str(), "9434765919");
             assert!(!n.is_test_range());
@@ -303,8 +308,14 @@ mod tests {
     fn check_of_eleven_means_zero() {
         // 999000005: sum = 90 + 81 + 72 + 2*5 = 253 = 23 * 11, so 11 - 0 = 11,
         // which stands for a check digit of 0.
-        assert_eq!(NhsNumber::parse("9990000050").unwrap().as_str(), "9990000050");
-        assert_eq!(NhsNumber::from_prefix(999_000_005).unwrap().as_str(), "9990000050");
+        assert_eq!(
+            NhsNumber::parse("9990000050").unwrap().as_str(),
+            "9990000050"
+        );
+        assert_eq!(
+            NhsNumber::from_prefix(999_000_005).unwrap().as_str(),
+            "9990000050"
+        );
         assert!(NhsNumber::parse("9990000051").is_err());
     }
 

@@ -260,7 +260,13 @@ mod tests {
         assert!(err.to_string().contains("U+0007"), "{err}");
 
         let err = PersonName::new(&"a".repeat(101), "Test").unwrap_err();
-        assert!(matches!(err.problem, TextError::TooLong { length: 101, max: 100 }));
+        assert!(matches!(
+            err.problem,
+            TextError::TooLong {
+                length: 101,
+                max: 100
+            }
+        ));
     }
 
     #[test]

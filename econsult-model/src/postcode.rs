@@ -172,7 +172,11 @@ mod tests {
             ("ZZ99 3VZ", "ZZ99 3VZ"),
             ("gir 0aa", "GIR 0AA"),
         ] {
-            assert_eq!(Postcode::parse(input).unwrap().as_str(), expected, "{input}");
+            assert_eq!(
+                Postcode::parse(input).unwrap().as_str(),
+                expected,
+                "{input}"
+            );
         }
     }
 
@@ -214,7 +218,10 @@ mod tests {
         let p: Postcode = serde_json::from_str("\"zz99 1ab\"").unwrap();
         assert_eq!(serde_json::to_string(&p).unwrap(), "\"ZZ99 1AB\"");
         let err = serde_json::from_str::<Postcode>("\"ZZ99 ABC\"").unwrap_err();
-        assert!(err.to_string().contains("not shaped like a UK postcode"), "{err}");
+        assert!(
+            err.to_string().contains("not shaped like a UK postcode"),
+            "{err}"
+        );
     }
 
     proptest! {

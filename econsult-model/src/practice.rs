@@ -33,8 +33,7 @@ impl PracticeId {
     /// Validates and normalises an ODS code.
     pub fn parse(input: &str) -> Result<Self, PracticeIdError> {
         let trimmed = input.trim();
-        if (3..=10).contains(&trimmed.len()) && trimmed.chars().all(|c| c.is_ascii_alphanumeric())
-        {
+        if (3..=10).contains(&trimmed.len()) && trimmed.chars().all(|c| c.is_ascii_alphanumeric()) {
             Ok(Self(trimmed.to_ascii_uppercase()))
         } else {
             Err(PracticeIdError {
