@@ -194,6 +194,7 @@ impl ActivityType {
 #[serde(deny_unknown_fields)]
 struct RawActivity {
     id: ActivityId,
+    #[serde(with = "crate::time_format::date_time")]
     at: NaiveDateTime,
     #[serde(rename = "type")]
     kind: ActivityType,
@@ -232,13 +233,13 @@ impl TryFrom<RawActivity> for Activity {
             if present {
                 Ok(())
             } else {
-                Err(fail(format!("a `{type_name}` entry needs `{field}`")))
+                Err(fail(format!("`{type_name}` entries need `{field}`")))
             }
         };
         let forbid = |present: bool, field: &str| {
             if present {
                 Err(fail(format!(
-                    "a `{type_name}` entry has no `{field}`; remove it"
+                    "`{type_name}` entries have no `{field}`; remove it"
                 )))
             } else {
                 Ok(())
@@ -528,19 +529,19 @@ mod tests {
         for (json, expected) in [
             (
                 r#"{"id":"m1","at":"2031-01-01T10:00:00","type":"outbound_message","body":"x"}"#,
-                "a `outbound_message` entry needs `channel`",
+                "`outbound_message` entries need `channel`",
             ),
             (
                 r#"{"id":"n1","at":"2031-01-01T10:00:00","type":"note","body":"x","channel":"sms"}"#,
-                "a `note` entry has no `channel`",
+                "`note` entries have no `channel`",
             ),
             (
                 r#"{"id":"s1","at":"2031-01-01T10:00:00","type":"status_change","to":"completed"}"#,
-                "a `status_change` entry needs `from`",
+                "`status_change` entries need `from`",
             ),
             (
                 r#"{"id":"i1","at":"2031-01-01T10:00:00","type":"inbound_message","channel":"email","body":"x","author":"Dr X"}"#,
-                "a `inbound_message` entry has no `author`",
+                "`inbound_message` entries have no `author`",
             ),
         ] {
             let err = serde_json::from_str::<Activity>(json).unwrap_err();

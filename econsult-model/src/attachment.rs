@@ -68,8 +68,10 @@ mod base64_bytes {
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Vec<u8>, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        BASE64.decode(text.trim()).map_err(|e| {
+        let mut text = String::deserialize(deserializer)?;
+        // Many encoders wrap base64 at 76 columns; the breaks carry nothing.
+        text.retain(|c| !c.is_ascii_whitespace());
+        BASE64.decode(&text).map_err(|e| {
             serde::de::Error::custom(format_args!(
                 "the content is not valid base64 ({e}); encode the file's bytes with standard, padded base64"
             ))
@@ -504,6 +506,8 @@ mod tests {
             r#"{"file_name":"a.pdf","media_type":"application/pdf","content_base64":"JVBERi0="}"#
         );
         assert_eq!(serde_json::from_str::<Attachment>(&json).unwrap(), a);
+        let wrapped = json.replace("JVBERi0=", "JVBE\\r\\nRi0=");
+        assert_eq!(serde_json::from_str::<Attachment>(&wrapped).unwrap(), a);
         let bad = json.replace("JVBERi0=", "not base64!");
         let err = serde_json::from_str::<Attachment>(&bad).unwrap_err();
         assert!(err.to_string().contains("not valid base64"), "{err}");

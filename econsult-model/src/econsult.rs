@@ -60,13 +60,25 @@ pub struct Section {
 #[serde(deny_unknown_fields)]
 pub struct Ice {
     /// What the patient thinks is wrong.
-    #[serde(default, deserialize_with = "blank_as_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "blank_as_none"
+    )]
     pub ideas: Option<String>,
     /// What worries them.
-    #[serde(default, deserialize_with = "blank_as_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "blank_as_none"
+    )]
     pub concerns: Option<String>,
     /// What they hope will happen.
-    #[serde(default, deserialize_with = "blank_as_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "blank_as_none"
+    )]
     pub expectations: Option<String>,
 }
 
@@ -128,6 +140,7 @@ pub struct EConsult {
     /// The practice it was sent to.
     pub practice: PracticeId,
     /// When the patient submitted it (local wall-clock time, no time zone).
+    #[serde(with = "crate::time_format::date_time")]
     pub submitted_at: NaiveDateTime,
     /// Who the patient says they are.
     pub patient: Demographics,

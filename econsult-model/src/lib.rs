@@ -14,7 +14,7 @@
 //! - JSON: every type is serde-serialisable; [`EConsult::from_json`] names
 //!   the field at fault when input is bad. The format is documented in
 //!   `docs/econsult-format.md` in the repository.
-//! - PDF (feature `pdf`, on by default): [`pdf::render`] draws an eConsult as
+//! - PDF (feature `pdf`, on by default): `pdf::render` draws an eConsult as
 //!   an A4 document a clinician can read.
 //!
 //! ```
@@ -29,8 +29,8 @@
 //!
 //! - `pdf` (default): PDF rendering, with an embedded DejaVu Sans font.
 //! - `proptest`: strategies producing arbitrary values of every type
-//!   ([`strategy`]), for property tests here and downstream.
-//! - `samples`: synthetic sample eConsults ([`samples`]).
+//!   (`econsult_model::strategy`), for property tests here and downstream.
+//! - `samples`: synthetic sample eConsults (`econsult_model::samples`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
@@ -45,6 +45,7 @@ mod postcode;
 mod practice;
 mod sex;
 mod text;
+mod time_format;
 
 #[cfg(feature = "pdf")]
 pub mod pdf;

@@ -195,8 +195,33 @@ impl Serialize for NhsNumber {
 
 impl<'de> Deserialize<'de> for NhsNumber {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        Self::parse(&text).map_err(serde::de::Error::custom)
+        deserializer.deserialize_any(NhsNumberVisitor)
+    }
+}
+
+/// Reads an NHS number from a string, and explains the fix when it was
+/// sent as a JSON number (which would lose a leading zero).
+struct NhsNumberVisitor;
+
+impl serde::de::Visitor<'_> for NhsNumberVisitor {
+    type Value = NhsNumber;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an NHS number as a string, e.g. \"999 000 0018\"")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<NhsNumber, E> {
+        NhsNumber::parse(text).map_err(E::custom)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<NhsNumber, E> {
+        Err(E::custom(
+            "the NHS number was given as a JSON number; put it in quotes, as a string",
+        ))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<NhsNumber, E> {
+        self.visit_u64(value.unsigned_abs())
     }
 }
 
@@ -327,6 +352,10 @@ mod tests {
         assert_eq!(back, n);
         let err = serde_json::from_str::<NhsNumber>("\"9990000019\"").unwrap_err();
         assert!(err.to_string().contains("check digit"), "{err}");
+        let err = serde_json::from_str::<NhsNumber>("9990000018").unwrap_err();
+        assert!(err.to_string().contains("put it in quotes"), "{err}");
+        let err = serde_json::from_str::<NhsNumber>("true").unwrap_err();
+        assert!(err.to_string().contains("as a string"), "{err}");
     }
 
     proptest! {

@@ -176,6 +176,7 @@ pub struct Demographics {
     /// The patient's name.
     pub name: PersonName,
     /// Date of birth.
+    #[serde(with = "crate::time_format::date")]
     pub date_of_birth: NaiveDate,
     /// Sex.
     pub sex: Sex,

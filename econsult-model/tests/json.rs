@@ -49,7 +49,7 @@ fn errors_name_the_field_and_what_was_wrong() {
             r#""1970-02-01""#,
             r#""01/02/1970""#,
             "patient.date_of_birth",
-            "input contains invalid characters",
+            "joined by hyphens",
         ),
         (r#""sex": "U""#, r#""sex": "X""#, "patient.sex", "M (male)"),
         (
@@ -76,12 +76,7 @@ fn errors_name_the_field_and_what_was_wrong() {
             "status",
             "unknown variant `done`",
         ),
-        (
-            r#""channel": "sms", "#,
-            "",
-            "activity[0]",
-            "needs `channel`",
-        ),
+        (r#""channel": "sms", "#, "", "activity[0]", "need `channel`"),
     ];
     for (from, to, path, message) in cases {
         let err = error_for(from, to);

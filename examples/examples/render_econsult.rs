@@ -99,8 +99,14 @@ fn report(
         },
     );
     println!(
-        "  activity   {} entries, {attachments} attachments{}",
+        "  activity   {} entr{}, {attachments} attachment{}{}",
         econsult.activity.len(),
+        if econsult.activity.len() == 1 {
+            "y"
+        } else {
+            "ies"
+        },
+        if attachments == 1 { "" } else { "s" },
         econsult
             .activity
             .latest()

@@ -22,7 +22,7 @@ const LABEL_WIDTH: f32 = 95.0;
 const BODY_SIZE: f32 = 10.0;
 const SMALL_SIZE: f32 = 8.5;
 const HEADING_SIZE: f32 = 13.0;
-const SUBHEADING_SIZE: f32 = 10.5;
+const SUBHEADING_SIZE: f32 = 11.5;
 const LINE_FACTOR: f32 = 1.4;
 
 /// Grey levels (0 = black, 255 = white).
@@ -132,6 +132,10 @@ impl Flow {
 
     fn line(&mut self, x: f32, style: Style, text: String) {
         self.ensure_room(style.line_height());
+        if text.is_empty() && self.y <= BODY_TOP {
+            // A blank line carried over to the top of a page only wastes it.
+            return;
+        }
         let y = self.y + style.size;
         self.current().items.push(Item::Text {
             x,
@@ -160,7 +164,8 @@ impl Flow {
                 self.ensure_room(Style::HEADING.line_height() + 3.0 * Style::BODY.line_height());
                 self.y += 4.0;
                 self.paragraph(MARGIN_X, TEXT_WIDTH, Style::HEADING, text);
-                let y = self.y - 4.0;
+                // Below the descenders of the heading's last line.
+                let y = self.y - 1.0;
                 self.current().items.push(Item::Rule {
                     x1: MARGIN_X,
                     x2: MARGIN_X + TEXT_WIDTH,
@@ -170,7 +175,7 @@ impl Flow {
             }
             Block::Subheading(text) => {
                 self.ensure_room(Style::SUBHEADING.line_height() + 2.0 * Style::BODY.line_height());
-                self.y += 3.0;
+                self.y += 6.0;
                 self.paragraph(MARGIN_X, TEXT_WIDTH, Style::SUBHEADING, text);
             }
             Block::Question(text) => {
