@@ -34,6 +34,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
+#[macro_use]
+mod macros;
+
 mod activity;
 mod attachment;
 mod contact;

@@ -1,10 +1,5 @@
 //! UK postcodes, validated and normalised.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 /// A UK postcode in its normal form: upper case, with a single space between
 /// the outward code (`ZZ99`) and the three-character inward code (`1AB`).
 ///
@@ -122,38 +117,7 @@ fn is_inward(s: &str) -> bool {
     shape(s) == "9AA"
 }
 
-impl fmt::Display for Postcode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for Postcode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Postcode({})", self.0)
-    }
-}
-
-impl FromStr for Postcode {
-    type Err = PostcodeError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl Serialize for Postcode {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Postcode {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        Self::parse(&text).map_err(serde::de::Error::custom)
-    }
-}
+string_value_impls!(Postcode, parse, PostcodeError);
 
 #[cfg(test)]
 mod tests {

@@ -1,10 +1,5 @@
 //! The GP practice an eConsult was sent to.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 /// A practice's ODS code (Organisation Data Service), e.g. `A81001`.
 ///
 /// Three to ten letters and digits, normalised to upper case. A user may
@@ -48,38 +43,7 @@ impl PracticeId {
     }
 }
 
-impl fmt::Display for PracticeId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for PracticeId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PracticeId({})", self.0)
-    }
-}
-
-impl FromStr for PracticeId {
-    type Err = PracticeIdError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl Serialize for PracticeId {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for PracticeId {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        Self::parse(&text).map_err(serde::de::Error::custom)
-    }
-}
+string_value_impls!(PracticeId, parse, PracticeIdError);
 
 #[cfg(test)]
 mod tests {
