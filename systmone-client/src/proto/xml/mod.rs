@@ -1,0 +1,45 @@
+//! The XML layer under the typed protocol: a cursor that reads one
+//! document, a writer that emits one, the generic [`Element`] tree for
+//! content the model does not know, and the traits that carry single
+//! values.
+
+mod element;
+pub(crate) mod macros;
+mod reader;
+mod value;
+mod writer;
+
+pub use element::{Element, Node};
+pub use reader::{DecodeError, DecodeErrorKind, Tag, XmlReader};
+pub use value::{Decimal, Minutes, XmlText, XmlValue, read_attribute};
+pub use writer::{EncodeError, EncodeOptions, NhsNumberCasing, XmlWriter};
+
+/// Reads a whole document whose root element is `root` (any ASCII case) as
+/// `T`.
+pub fn decode_document<T: XmlValue>(document: &str, root: &'static str) -> Result<T, DecodeError> {
+    let mut reader = XmlReader::new(document);
+    let tag = reader.root()?;
+    if !tag.is(root) {
+        let found = tag.name().to_owned();
+        return Err(reader.error(DecodeErrorKind::UnexpectedRoot {
+            expected: root,
+            found,
+        }));
+    }
+    let value = T::read(&mut reader, tag)?;
+    reader.finish()?;
+    Ok(value)
+}
+
+/// Writes `value` as a whole document with the root element `root`.
+pub fn encode_document<T: XmlValue>(
+    value: &T,
+    root: &'static str,
+    options: EncodeOptions,
+) -> Result<Vec<u8>, EncodeError> {
+    let mut writer = XmlWriter::new(options);
+    value.write(root, &mut writer);
+    writer.finish()
+}
+#[cfg(test)]
+mod tests;

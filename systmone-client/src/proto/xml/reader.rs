@@ -1,0 +1,397 @@
+//! A cursor over one complete XML document, for the typed decoders.
+//!
+//! It borrows the document (no copy), walks it child by child, matches
+//! names ASCII-case-insensitively (the sources disagree on casing), and
+//! keeps the path of open elements so that every error says where it is.
+
+use std::borrow::Cow;
+
+use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::{Reader, XmlVersion};
+
+use super::element::{Element, Node};
+
+/// What was wrong with a document, and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} (at byte {offset}, in {path})")]
+pub struct DecodeError {
+    /// What was wrong.
+    pub kind: DecodeErrorKind,
+    /// The path of open elements, e.g. `ClientIntegrationResponse/Response/Result/DateOfBirth`.
+    pub path: String,
+    /// Byte offset in the document where the problem was noticed.
+    pub offset: usize,
+}
+
+/// The kinds of [`DecodeError`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeErrorKind {
+    /// The bytes are not UTF-8.
+    #[error("the document is not valid UTF-8")]
+    InvalidUtf8,
+    /// The document is not well-formed XML.
+    #[error("the document is not well-formed XML: {0}")]
+    Xml(String),
+    /// The root element is not the one expected.
+    #[error("expected the root element {expected}, found {found}")]
+    UnexpectedRoot {
+        /// What was expected.
+        expected: &'static str,
+        /// What was found.
+        found: String,
+    },
+    /// A required element or attribute is missing.
+    #[error("{name} is missing")]
+    Missing {
+        /// The element or attribute (`@Name`) that is missing.
+        name: &'static str,
+    },
+    /// A value could not be read as its type.
+    #[error("{value:?} is not {expected}")]
+    InvalidValue {
+        /// The text found.
+        value: String,
+        /// What was expected, e.g. "a date (YYYY-MM-DD)".
+        expected: &'static str,
+    },
+    /// An element that should hold only text holds elements.
+    #[error("expected text, found the element {found}")]
+    UnexpectedElement {
+        /// The element found.
+        found: String,
+    },
+    /// The document nests deeper than the reader allows.
+    #[error("elements are nested deeper than {max}")]
+    TooDeep {
+        /// The cap.
+        max: usize,
+    },
+}
+
+/// The deepest nesting the reader follows (the framing codec caps it too).
+const MAX_DEPTH: usize = 256;
+
+/// An element's start tag, handed to a decoder to read its content.
+#[derive(Debug, Clone)]
+pub struct Tag<'a> {
+    start: BytesStart<'a>,
+    /// `<X/>`: there is no content to read.
+    empty: bool,
+}
+
+impl<'a> Tag<'a> {
+    /// The element's name as written.
+    pub fn name(&self) -> &str {
+        self.start.name().into_inner()
+    }
+
+    /// Whether the name is `expected`, ignoring ASCII case.
+    pub fn is(&self, expected: &str) -> bool {
+        self.name().eq_ignore_ascii_case(expected)
+    }
+
+    /// Whether the element was written `<X/>`.
+    pub fn is_empty(&self) -> bool {
+        self.empty
+    }
+
+    /// The attributes, names as written and values unescaped and normalised.
+    pub fn attributes(&self) -> Result<Vec<(String, String)>, DecodeErrorKind> {
+        let mut out = Vec::new();
+        for attribute in self.start.attributes() {
+            let attribute = attribute.map_err(|e| DecodeErrorKind::Xml(e.to_string()))?;
+            let name = attribute.key.into_inner().to_owned();
+            let value = attribute
+                .normalized_value(XmlVersion::Implicit1_0)
+                .map_err(|e| DecodeErrorKind::Xml(e.to_string()))?;
+            out.push((name, value.into_owned()));
+        }
+        Ok(out)
+    }
+
+    /// The value of attribute `name` (ASCII-case-insensitive), if present.
+    pub fn attribute(&self, name: &str) -> Result<Option<String>, DecodeErrorKind> {
+        for attribute in self.start.attributes() {
+            let attribute = attribute.map_err(|e| DecodeErrorKind::Xml(e.to_string()))?;
+            if attribute.key.into_inner().eq_ignore_ascii_case(name) {
+                let value = attribute
+                    .normalized_value(XmlVersion::Implicit1_0)
+                    .map_err(|e| DecodeErrorKind::Xml(e.to_string()))?;
+                return Ok(Some(value.into_owned()));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Reads one document element by element. Cloning is cheap (the document
+/// is borrowed), which lets a decoder look ahead or come back later.
+#[derive(Debug, Clone)]
+pub struct XmlReader<'a> {
+    reader: Reader<&'a [u8]>,
+    /// Start tags of the open elements, root first (borrowed, so cheap).
+    path: Vec<BytesStart<'a>>,
+}
+
+impl<'a> XmlReader<'a> {
+    /// A reader over a complete document.
+    pub fn new(document: &'a str) -> Self {
+        let mut reader = Reader::from_str(document);
+        let config = reader.config_mut();
+        config.check_end_names = true;
+        config.expand_empty_elements = false;
+        Self {
+            reader,
+            path: Vec::new(),
+        }
+    }
+
+    /// An error of `kind` at the current position.
+    pub fn error(&self, kind: DecodeErrorKind) -> DecodeError {
+        DecodeError {
+            kind,
+            path: self
+                .path
+                .iter()
+                .map(|s| s.name().into_inner())
+                .collect::<Vec<_>>()
+                .join("/"),
+            offset: usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX),
+        }
+    }
+
+    /// An error about the child `name` of the current element.
+    pub fn error_in(&self, name: &str, kind: DecodeErrorKind) -> DecodeError {
+        let mut error = self.error(kind);
+        if !error.path.is_empty() {
+            error.path.push('/');
+        }
+        error.path.push_str(name);
+        error
+    }
+
+    fn next_event(&mut self) -> Result<Event<'a>, DecodeError> {
+        self.reader
+            .read_event()
+            .map_err(|e| self.error(DecodeErrorKind::Xml(e.to_string())))
+    }
+
+    fn tag(&self, start: BytesStart<'a>, empty: bool) -> Result<Tag<'a>, DecodeError> {
+        Ok(Tag { start, empty })
+    }
+
+    fn enter(&mut self, tag: &Tag<'a>) -> Result<(), DecodeError> {
+        if !tag.empty {
+            if self.path.len() >= MAX_DEPTH {
+                return Err(self.error(DecodeErrorKind::TooDeep { max: MAX_DEPTH }));
+            }
+            self.path.push(tag.start.clone());
+        }
+        Ok(())
+    }
+
+    /// The root element, skipping the declaration, comments, processing
+    /// instructions and whitespace before it.
+    pub fn root(&mut self) -> Result<Tag<'a>, DecodeError> {
+        loop {
+            match self.next_event()? {
+                Event::Start(start) => {
+                    let tag = self.tag(start, false)?;
+                    self.enter(&tag)?;
+                    return Ok(tag);
+                }
+                Event::Empty(start) => return self.tag(start, true),
+                Event::Eof => {
+                    return Err(self.error(DecodeErrorKind::Xml("the document is empty".into())));
+                }
+                Event::Text(text) if !text.trim_ascii().is_empty() => {
+                    return Err(
+                        self.error(DecodeErrorKind::Xml("text before the root element".into()))
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The next child element of `parent`, or `None` at `parent`'s end.
+    /// Each child returned must be consumed (read, skipped, decoded or
+    /// captured) before the next call. Text between child elements is
+    /// ignored.
+    pub fn next_child(&mut self, parent: &Tag<'a>) -> Result<Option<Tag<'a>>, DecodeError> {
+        if parent.empty {
+            return Ok(None);
+        }
+        loop {
+            match self.next_event()? {
+                Event::Start(start) => {
+                    let tag = self.tag(start, false)?;
+                    self.enter(&tag)?;
+                    return Ok(Some(tag));
+                }
+                Event::Empty(start) => return self.tag(start, true).map(Some),
+                Event::End(_) => {
+                    self.path.pop();
+                    return Ok(None);
+                }
+                Event::Eof => {
+                    return Err(self.error(DecodeErrorKind::Xml(
+                        "the document ends inside an element".into(),
+                    )));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The text content of `tag` (character data, CDATA and references,
+    /// with line endings normalised as XML requires). Not trimmed.
+    pub fn text(&mut self, tag: Tag<'a>) -> Result<String, DecodeError> {
+        if tag.empty {
+            return Ok(String::new());
+        }
+        let mut out: Option<Cow<'a, str>> = None;
+        let mut push = |piece: Cow<'a, str>| match &mut out {
+            None => out = Some(piece),
+            Some(existing) => existing.to_mut().push_str(&piece),
+        };
+        loop {
+            match self.next_event()? {
+                Event::Text(text) => push(text.xml10_content()),
+                Event::CData(cdata) => push(cdata.xml10_content()),
+                Event::GeneralRef(reference) => {
+                    let resolved =
+                        resolve_reference(&reference).map_err(|kind| self.error(kind))?;
+                    push(Cow::Owned(resolved.to_string()));
+                }
+                Event::End(_) => {
+                    self.path.pop();
+                    return Ok(out.map(Cow::into_owned).unwrap_or_default());
+                }
+                Event::Start(start) | Event::Empty(start) => {
+                    let found = start.name().into_inner().to_owned();
+                    return Err(self.error(DecodeErrorKind::UnexpectedElement { found }));
+                }
+                Event::Eof => {
+                    return Err(self.error(DecodeErrorKind::Xml(
+                        "the document ends inside an element".into(),
+                    )));
+                }
+                Event::Comment(_) | Event::PI(_) | Event::Decl(_) | Event::DocType(_) => {}
+            }
+        }
+    }
+
+    /// The content of `tag` as nodes (for [`Element`]s). Whitespace-only
+    /// text between child elements is formatting and is dropped.
+    pub(crate) fn read_mixed(&mut self, tag: Tag<'a>) -> Result<Vec<Node>, DecodeError> {
+        if tag.empty {
+            return Ok(Vec::new());
+        }
+        let mut nodes: Vec<Node> = Vec::new();
+        let push_text = |nodes: &mut Vec<Node>, piece: &str| match nodes.last_mut() {
+            Some(Node::Text(existing)) => existing.push_str(piece),
+            _ => nodes.push(Node::Text(piece.to_owned())),
+        };
+        loop {
+            match self.next_event()? {
+                Event::Start(start) => {
+                    let child = self.tag(start, false)?;
+                    self.enter(&child)?;
+                    nodes.push(Node::Element(Element::read(self, child)?));
+                }
+                Event::Empty(start) => {
+                    let child = self.tag(start, true)?;
+                    nodes.push(Node::Element(Element::read(self, child)?));
+                }
+                Event::Text(text) => push_text(&mut nodes, &text.xml10_content()),
+                Event::CData(cdata) => push_text(&mut nodes, &cdata.xml10_content()),
+                Event::GeneralRef(reference) => {
+                    let c = resolve_reference(&reference).map_err(|kind| self.error(kind))?;
+                    push_text(&mut nodes, c.encode_utf8(&mut [0u8; 4]));
+                }
+                Event::End(_) => {
+                    self.path.pop();
+                    if nodes.iter().any(|n| matches!(n, Node::Element(_))) {
+                        nodes.retain(|n| !matches!(n, Node::Text(t) if t.trim().is_empty()));
+                    }
+                    return Ok(nodes);
+                }
+                Event::Eof => {
+                    return Err(self.error(DecodeErrorKind::Xml(
+                        "the document ends inside an element".into(),
+                    )));
+                }
+                Event::Comment(_) | Event::PI(_) | Event::Decl(_) | Event::DocType(_) => {}
+            }
+        }
+    }
+
+    /// Skips `tag` and everything inside it.
+    pub fn skip(&mut self, tag: Tag<'a>) -> Result<(), DecodeError> {
+        if tag.empty {
+            return Ok(());
+        }
+        let mut depth = 1usize;
+        loop {
+            match self.next_event()? {
+                Event::Start(_) => depth += 1,
+                Event::End(_) => {
+                    depth -= 1;
+                    if depth == 0 {
+                        self.path.pop();
+                        return Ok(());
+                    }
+                }
+                Event::Eof => {
+                    return Err(self.error(DecodeErrorKind::Xml(
+                        "the document ends inside an element".into(),
+                    )));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads what follows the root element: only whitespace, comments and
+    /// processing instructions may.
+    pub fn finish(mut self) -> Result<(), DecodeError> {
+        loop {
+            match self.next_event()? {
+                Event::Eof => return Ok(()),
+                Event::Text(text) if text.trim_ascii().is_empty() => {}
+                Event::Comment(_) | Event::PI(_) => {}
+                _ => {
+                    return Err(self.error(DecodeErrorKind::Xml(
+                        "content after the root element".into(),
+                    )));
+                }
+            }
+        }
+    }
+}
+
+/// Resolves `&name;` or `&#N;`: the five predefined entities and character
+/// references to characters XML allows.
+fn resolve_reference(reference: &BytesRef<'_>) -> Result<char, DecodeErrorKind> {
+    let invalid =
+        || DecodeErrorKind::Xml(format!("unknown or invalid reference &{};", &**reference));
+    if reference.is_char_ref() {
+        let c = reference
+            .resolve_char_ref()
+            .map_err(|_| invalid())?
+            .ok_or_else(invalid)?;
+        let allowed =
+            matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}');
+        return if allowed { Ok(c) } else { Err(invalid()) };
+    }
+    match &**reference {
+        "lt" => Ok('<'),
+        "gt" => Ok('>'),
+        "amp" => Ok('&'),
+        "quot" => Ok('"'),
+        "apos" => Ok('\''),
+        _ => Err(invalid()),
+    }
+}
