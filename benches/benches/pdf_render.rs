@@ -37,7 +37,7 @@ fn bench(c: &mut Criterion) {
     let typical = typical();
     let long = very_long();
     let pages = |e: &EConsult| {
-        let bytes = pdf::render(e).unwrap_or_default();
+        let bytes = pdf::render(e).unwrap_or_else(|err| panic!("rendering failed: {err}"));
         lopdf::Document::load_mem(&bytes).map_or(0, |d| d.get_pages().len())
     };
     eprintln!(

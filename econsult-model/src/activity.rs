@@ -27,7 +27,8 @@ impl fmt::Display for Channel {
 }
 
 /// Which way a message went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// From the practice to the patient.
     Outbound,
@@ -45,18 +46,25 @@ impl fmt::Display for Direction {
 }
 
 /// An email or SMS between practice and patient.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Message {
     /// Email or SMS.
     pub channel: Channel,
     /// The text of the message.
     pub body: String,
     /// Files sent with it.
+    #[serde(default)]
     pub attachments: Vec<Attachment>,
 }
 
 /// What an activity entry records.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// On its own it serialises as an object tagged by `type`, with a message
+/// nested under `message`; inside an [`Activity`] the documented flat form
+/// is used instead.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum ActivityKind {
     /// A member of staff responded to the consultation.
@@ -264,7 +272,7 @@ impl TryFrom<RawActivity> for Activity {
             "author",
         )?;
 
-        let author = raw.author.filter(|a| !a.trim().is_empty());
+        let author = raw.author;
         let body = raw.body.unwrap_or_default();
         let message = || Message {
             channel: raw.channel.unwrap_or(Channel::Email),

@@ -184,7 +184,8 @@ impl fmt::Display for FileType {
 ///
 /// The default allows 3 MiB per file and the types SystmOne takes as
 /// attachments (pdf, doc, docx, rtf, jpeg, png, tiff), and checks that each
-/// file's content really is of the type it claims.
+/// file's first bytes are those of the type it claims (which catches a
+/// renamed or mislabelled file, not a damaged one).
 ///
 /// ```
 /// use econsult_model::{AttachmentPolicy, FileType};
@@ -195,7 +196,19 @@ impl fmt::Display for FileType {
 ///     .with_allowed([FileType::Jpeg, FileType::Png]);
 /// assert!(!policy.allows(FileType::Pdf));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// It serialises, so a vendor can keep it in a configuration file; missing
+/// fields take their defaults:
+///
+/// ```
+/// use econsult_model::AttachmentPolicy;
+///
+/// let policy: AttachmentPolicy = serde_json::from_str(r#"{"max_bytes": 8388608}"#)?;
+/// assert_eq!(policy.max_bytes(), 8 * 1024 * 1024);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct AttachmentPolicy {
     max_bytes: u64,
     allowed: Vec<FileType>,
@@ -318,7 +331,9 @@ fn file_name_problem(file_name: &str) -> Option<&'static str> {
 #[non_exhaustive]
 pub enum AttachmentError {
     /// The file name is unusable.
-    #[error("attachment {file_name:?} has an unusable file name: {problem}")]
+    #[error(
+        "attachment {file_name:?} has an unusable file name: {problem}; give it a plain file name such as report.pdf"
+    )]
     BadFileName {
         /// The file name.
         file_name: String,
@@ -326,7 +341,7 @@ pub enum AttachmentError {
         problem: &'static str,
     },
     /// The file has no content.
-    #[error("attachment {file_name:?} is empty")]
+    #[error("attachment {file_name:?} is empty; attach the file again or leave it out")]
     Empty {
         /// The file name.
         file_name: String,
@@ -358,7 +373,8 @@ pub enum AttachmentError {
     },
     /// The file name's extension does not match the media type.
     #[error(
-        "attachment {file_name:?} is declared as {file_type} but its name does not end in .{file_type}; rename it or correct its media type"
+        "attachment {file_name:?} is declared as {file_type} but its name does not end in {}; rename it or correct its media type",
+        file_type.extensions().iter().map(|e| format!(".{e}")).collect::<Vec<_>>().join(" or ")
     )]
     ExtensionMismatch {
         /// The file name.
@@ -368,7 +384,7 @@ pub enum AttachmentError {
     },
     /// The content does not start the way files of its type do.
     #[error(
-        "attachment {file_name:?} is declared as {file_type} but its content is not a {file_type} file"
+        "attachment {file_name:?} is declared as {file_type} but its content does not start like a {file_type} file; it may be damaged or of another type, so check it and attach it again"
     )]
     ContentMismatch {
         /// The file name.
@@ -379,6 +395,9 @@ pub enum AttachmentError {
 }
 
 fn list_types(types: &[FileType]) -> String {
+    if types.is_empty() {
+        return "none (the attachment policy allows no types)".to_owned();
+    }
     types
         .iter()
         .map(ToString::to_string)

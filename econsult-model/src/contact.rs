@@ -147,7 +147,7 @@ impl EmailAddress {
     pub fn parse(input: &str) -> Result<Self, EmailAddressError> {
         let trimmed = input.trim();
         let fail = |reason| EmailAddressError {
-            given: input.to_owned(),
+            given: crate::text::excerpt(input),
             reason,
         };
         if trimmed.len() > 254 {

@@ -55,53 +55,69 @@ pub struct Section {
 /// The patient's Ideas, Concerns and Expectations: what they think is
 /// wrong, what worries them, and what they hope the practice will do.
 ///
-/// Each is optional; in JSON a blank string counts as not given.
+/// Each part is text; an empty or blank part means "not given". Holding
+/// text rather than `Option<String>` keeps one meaning per value, so what is
+/// written to JSON always reads back equal. In JSON a part may be left out,
+/// `null` or `""`.
+///
+/// ```
+/// use econsult_model::Ice;
+///
+/// let ice = Ice { concerns: "That it is serious".into(), ..Ice::default() };
+/// let given: Vec<_> = ice.parts().map(|(label, _)| label).collect();
+/// assert_eq!(given, ["Concerns"]);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ice {
     /// What the patient thinks is wrong.
     #[serde(
         default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "blank_as_none"
+        skip_serializing_if = "String::is_empty",
+        deserialize_with = "null_as_empty"
     )]
-    pub ideas: Option<String>,
+    pub ideas: String,
     /// What worries them.
     #[serde(
         default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "blank_as_none"
+        skip_serializing_if = "String::is_empty",
+        deserialize_with = "null_as_empty"
     )]
-    pub concerns: Option<String>,
+    pub concerns: String,
     /// What they hope will happen.
     #[serde(
         default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "blank_as_none"
+        skip_serializing_if = "String::is_empty",
+        deserialize_with = "null_as_empty"
     )]
-    pub expectations: Option<String>,
+    pub expectations: String,
 }
 
 impl Ice {
-    /// Whether nothing was given.
-    pub fn is_empty(&self) -> bool {
-        self.ideas.is_none() && self.concerns.is_none() && self.expectations.is_none()
-    }
-
-    /// The three parts with their headings, skipping any not given.
-    pub fn parts(&self) -> impl Iterator<Item = (&'static str, &str)> {
+    /// The three parts with their headings, given or not.
+    pub fn all_parts(&self) -> [(&'static str, &str); 3] {
         [
             ("Ideas", &self.ideas),
             ("Concerns", &self.concerns),
             ("Expectations", &self.expectations),
         ]
-        .into_iter()
-        .filter_map(|(label, value)| value.as_deref().map(|v| (label, v)))
+    }
+
+    /// The parts that were given (not blank), with their headings.
+    pub fn parts(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.all_parts()
+            .into_iter()
+            .filter(|(_, value)| !value.trim().is_empty())
+    }
+
+    /// Whether nothing was given.
+    pub fn is_empty(&self) -> bool {
+        self.parts().next().is_none()
     }
 }
 
-fn blank_as_none<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    Ok(Option::<String>::deserialize(deserializer)?.filter(|s| !s.trim().is_empty()))
+fn null_as_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// A patient's online consultation, as sent to one practice.
@@ -190,10 +206,11 @@ impl EConsult {
     }
 
     /// Writes the eConsult as pretty-printed JSON, in the documented format.
-    pub fn to_json_pretty(&self) -> String {
-        // Every field serialises to JSON without fail: map keys are strings
-        // and there are no non-finite floats.
-        serde_json::to_string_pretty(self).unwrap_or_default()
+    /// What it writes reads back equal with [`EConsult::from_json`]. Fails
+    /// only for a date outside the years 0000–9999, which the format cannot
+    /// hold.
+    pub fn to_json_pretty(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(self)
     }
 
     /// Checks what a JSON schema cannot: every attachment against `policy`,
@@ -228,10 +245,32 @@ impl EConsult {
                 }
             }
         }
-        let last_change = self.activity.iter().rev().find_map(|a| match &a.kind {
-            ActivityKind::StatusChange { to, .. } => Some(*to),
-            _ => None,
-        });
+        let changes: Vec<(&ActivityId, Status, Status)> = self
+            .activity
+            .iter()
+            .filter_map(|a| match &a.kind {
+                ActivityKind::StatusChange { from, to, .. } => Some((&a.id, *from, *to)),
+                _ => None,
+            })
+            .collect();
+        for (id, from, to) in &changes {
+            if from == to {
+                problems.push(ValidationError::StatusUnchanged {
+                    activity: (*id).clone(),
+                });
+            }
+        }
+        for pair in changes.windows(2) {
+            let ((_, _, before), (id, from, _)) = (pair[0], pair[1]);
+            if from != before {
+                problems.push(ValidationError::StatusChainBroken {
+                    activity: id.clone(),
+                    from,
+                    previous: before,
+                });
+            }
+        }
+        let last_change = changes.last().map(|(_, _, to)| *to);
         if let Some(last) = last_change
             && last != self.status
         {
@@ -317,23 +356,46 @@ pub enum ValidationError {
         activity: ActivityId,
     },
     /// A message has neither text nor attachments.
-    #[error("activity {activity} is a message with no text and no attachments")]
+    #[error(
+        "activity {activity} is a message with no text and no attachments; remove the entry or give its text"
+    )]
     EmptyMessage {
         /// The entry.
         activity: ActivityId,
     },
     /// The patient's date of birth is after the submission.
-    #[error("the patient's date of birth is after the eConsult was submitted")]
+    #[error(
+        "the patient's date of birth is after the eConsult was submitted; check the date of birth and submitted_at"
+    )]
     BornAfterSubmission,
     /// The status is not where the last status change left it.
     #[error(
-        "the status is {status} but the last status change in the activity set it to {last_change}"
+        "the status is {status} but the last status change in the activity set it to {last_change}; make them agree"
     )]
     StatusDisagrees {
         /// The eConsult's status.
         status: Status,
         /// What the last status change set.
         last_change: Status,
+    },
+    /// A status change does not change the status.
+    #[error("activity {activity} changes the status to what it already was; remove it")]
+    StatusUnchanged {
+        /// The entry.
+        activity: ActivityId,
+    },
+    /// A status change starts from a status the previous change did not
+    /// leave.
+    #[error(
+        "activity {activity} changes the status from {from}, but the previous status change left it {previous}; a change is missing or misdated"
+    )]
+    StatusChainBroken {
+        /// The entry.
+        activity: ActivityId,
+        /// Where it says the status was.
+        from: Status,
+        /// Where the previous change left it.
+        previous: Status,
     },
 }
 
@@ -352,3 +414,92 @@ impl fmt::Display for ValidationErrors {
 }
 
 impl std::error::Error for ValidationErrors {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Activity, Demographics, PersonName, Sex};
+
+    fn econsult_with_changes(changes: &[(Status, Status)], status: Status) -> EConsult {
+        let patient = Demographics::new(
+            PersonName::new("Alex", "Testpatient").unwrap(),
+            "1970-02-01".parse().unwrap(),
+            Sex::Unknown,
+        );
+        let mut e = EConsult::new(
+            EConsultId::new("EC-1").unwrap(),
+            PracticeId::parse("Y01234").unwrap(),
+            "2031-05-14T09:30:00".parse().unwrap(),
+            patient,
+        );
+        for (n, (from, to)) in changes.iter().enumerate() {
+            e.activity
+                .push(Activity {
+                    id: ActivityId::new(&format!("s{n}")).unwrap(),
+                    at: format!("2031-05-14T1{n}:00:00").parse().unwrap(),
+                    kind: ActivityKind::StatusChange {
+                        author: None,
+                        from: *from,
+                        to: *to,
+                    },
+                })
+                .unwrap();
+        }
+        e.status = status;
+        e
+    }
+
+    #[test]
+    fn a_consistent_status_history_validates() {
+        let e = econsult_with_changes(
+            &[
+                (Status::New, Status::AwaitingResponse),
+                (Status::AwaitingResponse, Status::Completed),
+            ],
+            Status::Completed,
+        );
+        assert_eq!(e.validate(&AttachmentPolicy::default()), Ok(()));
+    }
+
+    #[test]
+    fn status_changes_must_chain_and_change_something() {
+        let e = econsult_with_changes(
+            &[
+                (Status::New, Status::New),
+                (Status::AwaitingResponse, Status::Completed),
+            ],
+            Status::Completed,
+        );
+        let problems = e.validate(&AttachmentPolicy::default()).unwrap_err().0;
+        assert!(problems.contains(&ValidationError::StatusUnchanged {
+            activity: ActivityId::new("s0").unwrap()
+        }));
+        assert!(problems.contains(&ValidationError::StatusChainBroken {
+            activity: ActivityId::new("s1").unwrap(),
+            from: Status::AwaitingResponse,
+            previous: Status::New,
+        }));
+        assert_eq!(problems.len(), 2, "{problems:?}");
+    }
+
+    #[test]
+    fn activity_kinds_and_messages_serialise_on_their_own() {
+        let kind = ActivityKind::OutboundMessage {
+            author: Some("Dr Test".into()),
+            message: crate::Message {
+                channel: crate::Channel::Sms,
+                body: "Please call".into(),
+                attachments: vec![],
+            },
+        };
+        let json = serde_json::to_string(&kind).unwrap();
+        assert!(json.contains("\"type\":\"outbound_message\""), "{json}");
+        assert_eq!(serde_json::from_str::<ActivityKind>(&json).unwrap(), kind);
+        let policy = AttachmentPolicy::default().with_max_bytes(10);
+        let json = serde_json::to_string(&policy).unwrap();
+        assert_eq!(
+            serde_json::from_str::<AttachmentPolicy>(&json).unwrap(),
+            policy
+        );
+    }
+}

@@ -29,7 +29,7 @@ fn parse_id(what: &'static str, input: &str) -> Result<String, IdError> {
     } else {
         Err(IdError {
             what,
-            given: input.to_owned(),
+            given: crate::text::excerpt(input),
         })
     }
 }

@@ -195,12 +195,12 @@ impl Serialize for NhsNumber {
 
 impl<'de> Deserialize<'de> for NhsNumber {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(NhsNumberVisitor)
+        deserializer.deserialize_str(NhsNumberVisitor)
     }
 }
 
-/// Reads an NHS number from a string, and explains the fix when it was
-/// sent as a JSON number (which would lose a leading zero).
+/// Reads an NHS number from a string; anything else (a JSON number would
+/// lose a leading zero) is refused with the expected form in the message.
 struct NhsNumberVisitor;
 
 impl serde::de::Visitor<'_> for NhsNumberVisitor {
@@ -212,16 +212,6 @@ impl serde::de::Visitor<'_> for NhsNumberVisitor {
 
     fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<NhsNumber, E> {
         NhsNumber::parse(text).map_err(E::custom)
-    }
-
-    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<NhsNumber, E> {
-        Err(E::custom(
-            "the NHS number was given as a JSON number; put it in quotes, as a string",
-        ))
-    }
-
-    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<NhsNumber, E> {
-        self.visit_u64(value.unsigned_abs())
     }
 }
 
@@ -353,7 +343,7 @@ mod tests {
         let err = serde_json::from_str::<NhsNumber>("\"9990000019\"").unwrap_err();
         assert!(err.to_string().contains("check digit"), "{err}");
         let err = serde_json::from_str::<NhsNumber>("9990000018").unwrap_err();
-        assert!(err.to_string().contains("put it in quotes"), "{err}");
+        assert!(err.to_string().contains("as a string"), "{err}");
         let err = serde_json::from_str::<NhsNumber>("true").unwrap_err();
         assert!(err.to_string().contains("as a string"), "{err}");
     }

@@ -235,10 +235,44 @@ where
     T: std::str::FromStr,
     T::Err: std::fmt::Display,
 {
-    match Option::<String>::deserialize(deserializer)? {
+    match deserializer.deserialize_any(OptionalText)? {
         None => Ok(None),
         Some(text) if text.trim().is_empty() => Ok(None),
         Some(text) => text.parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+/// Reads an optional string, and says how to fix a number sent where text
+/// belongs (a JSON number loses an NHS number's or phone's leading zero).
+struct OptionalText;
+
+impl<'de> serde::de::Visitor<'de> for OptionalText {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string or null")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(Some(text.to_owned()))
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Err(E::custom(
+            "this value was given as a JSON number; put it in quotes, as a string",
+        ))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        self.visit_u64(value.unsigned_abs())
     }
 }
 
@@ -254,7 +288,10 @@ mod tests {
 
         let err = PersonName::new("", "Groß").unwrap_err();
         assert_eq!(err.part, "first_name");
-        assert_eq!(err.to_string(), "first_name must not be empty");
+        assert_eq!(
+            err.to_string(),
+            "first_name must not be empty; give a value"
+        );
 
         let err = PersonName::new("Ann", "O'Test\u{7}").unwrap_err();
         assert_eq!(err.part, "surname");
@@ -300,6 +337,14 @@ mod tests {
             "date_of_birth": "1970-02-01", "sex": "U", "surnme": "typo"}"#;
         let err = serde_json::from_str::<Demographics>(json).unwrap_err();
         assert!(err.to_string().contains("surnme"), "{err}");
+    }
+
+    #[test]
+    fn json_numbers_for_text_fields_are_told_to_be_quoted() {
+        let json = r#"{"name": {"first_name": "A", "surname": "B"},
+            "date_of_birth": "1970-02-01", "sex": "U", "nhs_number": 9990000018}"#;
+        let err = serde_json::from_str::<Demographics>(json).unwrap_err();
+        assert!(err.to_string().contains("put it in quotes"), "{err}");
     }
 
     #[test]

@@ -69,14 +69,14 @@ impl Postcode {
         }
         if !(5..=7).contains(&compact.len()) {
             return Err(PostcodeError::WrongLength {
-                given: input.to_owned(),
+                given: crate::text::excerpt(input),
                 letters: compact.len(),
             });
         }
         let (outward, inward) = compact.split_at(compact.len() - 3);
         if !(compact == "GIR0AA" || (is_outward(outward) && is_inward(inward))) {
             return Err(PostcodeError::BadShape {
-                given: input.to_owned(),
+                given: crate::text::excerpt(input),
             });
         }
         Ok(Self(format!("{outward} {inward}")))

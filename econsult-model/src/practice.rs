@@ -32,7 +32,7 @@ impl PracticeId {
             Ok(Self(trimmed.to_ascii_uppercase()))
         } else {
             Err(PracticeIdError {
-                given: input.to_owned(),
+                given: crate::text::excerpt(input),
             })
         }
     }

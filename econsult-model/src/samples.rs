@@ -106,7 +106,7 @@ mod tests {
     #[test]
     fn every_sample_round_trips_through_pretty_json() {
         for (name, econsult) in parsed() {
-            let json = econsult.to_json_pretty();
+            let json = econsult.to_json_pretty().unwrap();
             let back = EConsult::from_json(&json).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(back, econsult, "{name}");
         }

@@ -82,7 +82,7 @@ impl FromStr for Sex {
             "i" | "indeterminate" => Ok(Sex::Indeterminate),
             "u" | "unknown" => Ok(Sex::Unknown),
             _ => Err(SexError {
-                given: s.to_owned(),
+                given: crate::text::excerpt(s),
             }),
         }
     }

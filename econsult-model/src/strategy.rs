@@ -12,7 +12,7 @@
 //! use econsult_model::strategy;
 //!
 //! proptest!(|(econsult in strategy::econsult())| {
-//!     let json = econsult.to_json_pretty();
+//!     let json = econsult.to_json_pretty().unwrap();
 //!     prop_assert_eq!(econsult_model::EConsult::from_json(&json).unwrap(), econsult);
 //! });
 //! ```
@@ -35,11 +35,6 @@ pub fn hostile_text() -> impl Strategy<Value = String> {
         Just("\u{FEFF}\u{200B}\u{202E}reversed\u{202C}".to_owned()),
         Just(String::new()),
     ]
-}
-
-/// Text that is not blank (for fields where blank means "not given").
-fn present_text() -> impl Strategy<Value = String> {
-    hostile_text().prop_filter("not blank", |s| !s.trim().is_empty())
 }
 
 /// A name part: no control characters, not blank, at most 100 characters.
@@ -96,11 +91,17 @@ pub fn date() -> impl Strategy<Value = NaiveDate> {
     })
 }
 
-/// A date-time between 1900 and 2099, to the second (as SystmOne keeps them).
+/// A date-time between 1900 and 2099, usually to the second (as SystmOne
+/// keeps them) and sometimes with a fraction.
 pub fn date_time() -> impl Strategy<Value = NaiveDateTime> {
-    (date(), 0u32..86_400).prop_filter_map("a real time", |(date, second)| {
-        date.and_hms_opt(second / 3600, second / 60 % 60, second % 60)
-    })
+    (
+        date(),
+        0u32..86_400,
+        prop_oneof![3 => Just(0u32), 1 => 0u32..1_000_000_000],
+    )
+        .prop_filter_map("a real time", |(date, second, nano)| {
+            date.and_hms_nano_opt(second / 3600, second / 60 % 60, second % 60, nano)
+        })
 }
 
 /// A valid UK postcode.
@@ -193,7 +194,7 @@ fn message() -> impl Strategy<Value = Message> {
 
 /// Any kind of activity.
 pub fn activity_kind() -> impl Strategy<Value = ActivityKind> {
-    let author = || option::of(present_text());
+    let author = || option::of(hostile_text());
     prop_oneof![
         (author(), hostile_text())
             .prop_map(|(author, body)| ActivityKind::StaffResponse { author, body }),
@@ -229,16 +230,13 @@ pub fn activity_log(max: usize) -> impl Strategy<Value = ActivityLog> {
 }
 
 fn ice() -> impl Strategy<Value = Ice> {
-    (
-        option::of(present_text()),
-        option::of(present_text()),
-        option::of(present_text()),
-    )
-        .prop_map(|(ideas, concerns, expectations)| Ice {
+    (hostile_text(), hostile_text(), hostile_text()).prop_map(|(ideas, concerns, expectations)| {
+        Ice {
             ideas,
             concerns,
             expectations,
-        })
+        }
+    })
 }
 
 fn questionnaire() -> impl Strategy<Value = Vec<Section>> {
@@ -281,4 +279,52 @@ pub fn econsult() -> impl Strategy<Value = EConsult> {
                 Some(e)
             },
         )
+}
+
+/// An eConsult that passes [`EConsult::validate`] with the default policy:
+/// the same hostile text as [`econsult`], but born before submission,
+/// activity after it, a consistent status history ending in the status, and
+/// messages with text (attachments, which need real file content, are left
+/// out).
+pub fn valid_econsult() -> impl Strategy<Value = EConsult> {
+    econsult().prop_map(|mut e| {
+        let mut entries: Vec<Activity> = e.activity.iter().cloned().collect();
+        if let Some(first) = entries.iter().map(|a| a.at).min() {
+            e.submitted_at = e.submitted_at.min(first);
+        }
+        e.patient.date_of_birth = e.patient.date_of_birth.min(e.submitted_at.date());
+        let mut status = Status::New;
+        for entry in &mut entries {
+            match &mut entry.kind {
+                ActivityKind::OutboundMessage { message, .. }
+                | ActivityKind::InboundMessage { message } => {
+                    message.attachments.clear();
+                    if message.body.trim().is_empty() {
+                        message.body = "(message)".to_owned();
+                    }
+                }
+                ActivityKind::StatusChange { from, to, .. } => {
+                    *from = status;
+                    if *to == status {
+                        *to = match status {
+                            Status::New => Status::AwaitingResponse,
+                            Status::AwaitingResponse => Status::Completed,
+                            Status::Completed => Status::New,
+                        };
+                    }
+                    status = *to;
+                }
+                _ => {}
+            }
+        }
+        if entries
+            .iter()
+            .any(|a| matches!(a.kind, ActivityKind::StatusChange { .. }))
+        {
+            e.status = status;
+        }
+        // The ids were unique before and are unchanged.
+        e.activity = ActivityLog::new(entries).unwrap_or_default();
+        e
+    })
 }

@@ -5,10 +5,10 @@
 #[non_exhaustive]
 pub enum TextError {
     /// A required value was empty or only whitespace.
-    #[error("must not be empty")]
+    #[error("must not be empty; give a value")]
     Empty,
     /// The value was longer than allowed.
-    #[error("is {length} characters long, more than the {max} allowed")]
+    #[error("is {length} characters long, more than the {max} allowed; shorten it")]
     TooLong {
         /// Its length in characters.
         length: usize,
@@ -18,6 +18,41 @@ pub enum TextError {
     /// The value held a control character that has no place in it.
     #[error("contains the control character U+{:04X}; remove it", u32::from(*.0))]
     ControlCharacter(char),
+    /// The value held an invisible formatting character or a line break.
+    #[error(
+        "contains the invisible character U+{:04X} (a zero-width, direction or line-break character); remove it",
+        u32::from(*.0)
+    )]
+    InvisibleCharacter(char),
+}
+
+/// The start of `input` for an error message: at most 40 characters, so a
+/// huge or sensitive field is never copied whole into logs.
+pub(crate) fn excerpt(input: &str) -> String {
+    const MAX: usize = 40;
+    match input.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &input[..cut]),
+        None => input.to_owned(),
+    }
+}
+
+/// Characters that draw nothing or change how text around them displays
+/// (zero-width and joining characters, direction overrides, byte-order
+/// mark, soft hyphen), plus line and paragraph separators. A name holding
+/// one looks like another name but never equals it.
+fn is_invisible_or_break(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
 }
 
 /// Trims `value` and checks it is a non-empty single line of at most `max`
@@ -30,9 +65,44 @@ pub(crate) fn single_line(value: &str, max: usize) -> Result<String, TextError> 
     if let Some(c) = trimmed.chars().find(|c| c.is_control()) {
         return Err(TextError::ControlCharacter(c));
     }
+    if let Some(c) = trimmed.chars().find(|c| is_invisible_or_break(*c)) {
+        return Err(TextError::InvisibleCharacter(c));
+    }
     let length = trimmed.chars().count();
     if length > max {
         return Err(TextError::TooLong { length, max });
     }
     Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_short() {
+        assert_eq!(excerpt("short"), "short");
+        let long = "é".repeat(1000);
+        assert_eq!(excerpt(&long).chars().count(), 41);
+    }
+
+    #[test]
+    fn invisible_characters_and_breaks_are_refused() {
+        for bad in [
+            "Ann\u{2028}Marie",
+            "Ann\u{200B}",
+            "\u{FEFF}Ann",
+            "Ann\u{202E}eiraM",
+            "An\u{00AD}n",
+        ] {
+            assert!(
+                matches!(single_line(bad, 100), Err(TextError::InvisibleCharacter(_))),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            single_line("  Zoë Ødegård-O'Test ", 100).unwrap(),
+            "Zoë Ødegård-O'Test"
+        );
+    }
 }

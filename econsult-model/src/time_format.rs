@@ -3,7 +3,7 @@
 //! SystmOne keeps them. Errors say which form was expected and why the
 //! value given is not it.
 
-use chrono::{NaiveDate, NaiveDateTime, Timelike};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Deserializer, Serializer};
 
 const DATE_EXAMPLE: &str = "2031-05-14";
@@ -32,7 +32,7 @@ fn has_shape(text: &str, pattern: &str) -> bool {
 /// Parses `YYYY-MM-DD`.
 pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, TimeFormatError> {
     let fail = |problem| TimeFormatError {
-        given: text.to_owned(),
+        given: crate::text::excerpt(text),
         what: "date",
         problem,
         example: DATE_EXAMPLE,
@@ -52,7 +52,7 @@ pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, TimeFormatError> {
 /// seconds; a time zone is refused, because the model holds local times.
 pub(crate) fn parse_date_time(text: &str) -> Result<NaiveDateTime, TimeFormatError> {
     let fail = |problem| TimeFormatError {
-        given: text.to_owned(),
+        given: crate::text::excerpt(text),
         what: "local date-time",
         problem,
         example: DATE_TIME_EXAMPLE,
@@ -82,12 +82,27 @@ pub(crate) fn parse_date_time(text: &str) -> Result<NaiveDateTime, TimeFormatErr
     if fraction.is_some_and(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit())) {
         return Err(fail("fractional seconds must be digits"));
     }
-    let value = NaiveDateTime::parse_from_str(main, "%Y-%m-%dT%H:%M:%S")
-        .map_err(|_| fail("there is no such day or time"))?;
-    if value.nanosecond() >= 1_000_000_000 {
-        return Err(fail("leap seconds are not used"));
+    if fraction.is_some_and(|f| f.len() > 9) {
+        return Err(fail(
+            "fractional seconds go to nanoseconds at most (9 digits)",
+        ));
     }
-    Ok(value)
+    // Fractions are kept, so what is written reads back equal; a leap
+    // second (`:60`) is a valid chrono value and round-trips too.
+    NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%dT%H:%M:%S%.f")
+        .map_err(|_| fail("there is no such day or time"))
+}
+
+/// Refuses to write a year the JSON form cannot hold (it has four digits),
+/// rather than write what could not be read back.
+fn check_year<E: serde::ser::Error>(year: i32) -> Result<(), E> {
+    if (0..=9999).contains(&year) {
+        Ok(())
+    } else {
+        Err(E::custom(format_args!(
+            "the year {year} cannot be written: dates must be in the years 0000 to 9999"
+        )))
+    }
 }
 
 /// Serde for a `NaiveDate` as `YYYY-MM-DD`.
@@ -95,6 +110,7 @@ pub(crate) mod date {
     use super::*;
 
     pub(crate) fn serialize<S: Serializer>(value: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+        check_year(value.year())?;
         s.collect_str(&value.format("%Y-%m-%d"))
     }
 
@@ -109,7 +125,8 @@ pub(crate) mod date_time {
     use super::*;
 
     pub(crate) fn serialize<S: Serializer>(value: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&value.format("%Y-%m-%dT%H:%M:%S"))
+        check_year(value.year())?;
+        s.collect_str(&value.format("%Y-%m-%dT%H:%M:%S%.f"))
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDateTime, D::Error> {
@@ -145,11 +162,8 @@ mod tests {
     #[test]
     fn date_times_are_local_and_to_the_second() {
         let t = parse_date_time("2031-05-14T09:30:00").unwrap();
-        assert_eq!(
-            parse_date_time("2031-05-14T09:30:00.123").unwrap().second(),
-            0
-        );
-        assert_eq!(parse_date_time("2031-05-14T09:30:00.999").unwrap(), t);
+        let fraction = parse_date_time("2031-05-14T09:30:00.123").unwrap();
+        assert_eq!(fraction - t, chrono::TimeDelta::milliseconds(123));
         for (bad, why) in [
             ("2031-05-14T09:30:00Z", "time zone"),
             ("2031-05-14T09:30:00+01:00", "time zone"),
@@ -157,12 +171,41 @@ mod tests {
             ("2031-05-14 09:30:00", "put a T"),
             ("2031-05-14T09:30", "two-digit"),
             ("2031-05-14T25:00:00", "no such day or time"),
-            ("2031-05-14T23:59:60", "leap seconds"),
+            ("2031-05-14T09:30:00.1234567891", "9 digits"),
             ("2031-05-14T09:30:00.", "fractional"),
         ] {
             let err = parse_date_time(bad).unwrap_err().to_string();
             assert!(err.contains(why), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn what_is_written_reads_back_equal() {
+        #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+        struct T {
+            #[serde(with = "date_time")]
+            at: NaiveDateTime,
+        }
+        let base = NaiveDate::from_ymd_opt(2031, 5, 14).unwrap();
+        for at in [
+            base.and_hms_opt(9, 30, 0).unwrap(),
+            base.and_hms_milli_opt(9, 30, 0, 100).unwrap(),
+            base.and_hms_nano_opt(9, 30, 0, 1).unwrap(),
+            base.and_hms_milli_opt(23, 59, 59, 1_500).unwrap(),
+        ] {
+            let json = serde_json::to_string(&T { at }).unwrap();
+            assert_eq!(
+                serde_json::from_str::<T>(&json).unwrap(),
+                T { at },
+                "{json}"
+            );
+        }
+        let ancient = NaiveDate::from_ymd_opt(-5, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        let err = serde_json::to_string(&T { at: ancient }).unwrap_err();
+        assert!(err.to_string().contains("0000 to 9999"), "{err}");
     }
 
     #[test]

@@ -58,7 +58,7 @@ fn the_example_reads_and_validates() {
     if let Err(problems) = econsult.validate(&AttachmentPolicy::default()) {
         panic!("{problems}");
     }
-    let back = EConsult::from_json(&econsult.to_json_pretty()).unwrap();
+    let back = EConsult::from_json(&econsult.to_json_pretty().unwrap()).unwrap();
     assert_eq!(back, econsult);
 }
 

@@ -110,10 +110,17 @@ proptest! {
 
     #[test]
     fn arbitrary_econsults_round_trip(econsult in strategy::econsult()) {
-        let json = econsult.to_json_pretty();
+        let json = econsult.to_json_pretty().unwrap();
         prop_assert_eq!(EConsult::from_json(&json).unwrap(), econsult.clone());
         let compact = serde_json::to_string(&econsult).unwrap();
         prop_assert_eq!(EConsult::from_json(&compact).unwrap(), econsult);
+    }
+
+    #[test]
+    fn valid_econsults_validate_and_round_trip(econsult in strategy::valid_econsult()) {
+        econsult.validate(&econsult_model::AttachmentPolicy::default()).unwrap();
+        let json = econsult.to_json_pretty().unwrap();
+        prop_assert_eq!(EConsult::from_json(&json).unwrap(), econsult);
     }
 
     #[test]

@@ -43,9 +43,9 @@ fn zoe() -> EConsult {
         }],
     }];
     e.ice = Ice {
-        ideas: Some("Probably tonsillitis".into()),
-        concerns: Some("Missing my exams".into()),
-        expectations: Some("Advice on whether I need antibiotics".into()),
+        ideas: "Probably tonsillitis".into(),
+        concerns: "Missing my exams".into(),
+        expectations: "Advice on whether I need antibiotics".into(),
     };
     e
 }
@@ -125,6 +125,11 @@ fn a_very_long_consultation_flows_over_several_pages() {
             "page {} lacks the patient",
             index + 1
         );
+        assert!(
+            text.contains("NHS No. 999 000 0026") && text.contains("Born 09-Mar-1984"),
+            "page {} header lacks the identifiers",
+            index + 1
+        );
         let footer = format!("Page {} of {}", index + 1, pages.len());
         assert!(
             text.contains(&footer),
@@ -138,6 +143,37 @@ fn a_very_long_consultation_flows_over_several_pages() {
         "the last answer was lost"
     );
     assert!(all.contains("End of answer 1.1."));
+}
+
+#[test]
+fn a_long_name_never_pushes_the_identifiers_off_the_header() {
+    let mut e = zoe();
+    e.id = EConsultId::new(&"X".repeat(64)).unwrap();
+    e.patient.name = PersonName::new(
+        "Alexandra-Josephine-Wilhelmina",
+        "Montgomery-Fetherstonhaugh-Worthington-Smythe",
+    )
+    .unwrap();
+    e.questionnaire = vec![Section {
+        title: "Long".into(),
+        questions: (0..80)
+            .map(|n| QuestionAnswer {
+                question: format!("Question {n}"),
+                answer: "An answer long enough to take a line or two of the page. ".repeat(3),
+            })
+            .collect(),
+    }];
+    let pages = pages_text(&pdf::render(&e).unwrap());
+    assert!(pages.len() >= 3);
+    for (index, text) in pages.iter().enumerate() {
+        for wanted in [
+            "Born 09-Mar-1984",
+            "NHS No. 999 000 0026",
+            "Practice Y01234",
+        ] {
+            assert!(text.contains(wanted), "page {} lacks {wanted:?}", index + 1);
+        }
+    }
 }
 
 #[test]

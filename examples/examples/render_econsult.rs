@@ -58,7 +58,9 @@ fn report(
     let started = Instant::now();
     let bytes = pdf::render(econsult)?;
     let took = started.elapsed();
-    let path: PathBuf = out_dir.join(format!("{}.pdf", econsult.id));
+    // Ids may hold ':', which Windows file names cannot.
+    let file_name = econsult.id.as_str().replace(':', "_");
+    let path: PathBuf = out_dir.join(format!("{file_name}.pdf"));
     std::fs::write(&path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
 
     let patient = &econsult.patient;

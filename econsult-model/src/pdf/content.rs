@@ -2,18 +2,21 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
+use super::layout::HeaderLine;
 use crate::{ActivityKind, Attachment, EConsult};
 
 /// The identification repeated at the top of every page, so that a printed
 /// page on its own still names the patient.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PageHeader {
-    /// Left of the first line: what the document is.
-    pub(crate) title: String,
+    /// Left of the first line: the eConsult's id (may be shortened), then
+    /// the practice (always whole).
+    pub(crate) title: HeaderLine,
     /// Right of the first line: when it was submitted.
     pub(crate) submitted: String,
-    /// Second line: patient name, date of birth, NHS number.
-    pub(crate) patient: String,
+    /// Second line: patient name (may be shortened), then date of birth and
+    /// NHS number (always whole).
+    pub(crate) patient: HeaderLine,
 }
 
 /// A block of content; the layout decides where it goes.
@@ -72,14 +75,18 @@ pub(crate) fn header(econsult: &EConsult) -> PageHeader {
         .nhs_number
         .map_or_else(|| "not given".to_owned(), |n| n.to_string());
     PageHeader {
-        title: format!("eConsult {} · Practice {}", econsult.id, econsult.practice),
+        title: HeaderLine {
+            head: format!("eConsult {}", econsult.id),
+            tail: format!(" · Practice {}", econsult.practice),
+        },
         submitted: format!("Submitted {}", display_date_time(econsult.submitted_at)),
-        patient: format!(
-            "{}   Born {}   NHS No. {}",
-            patient.name.filing_form(),
-            display_date(patient.date_of_birth),
-            nhs
-        ),
+        patient: HeaderLine {
+            head: patient.name.filing_form(),
+            tail: format!(
+                "   Born {}   NHS No. {nhs}",
+                display_date(patient.date_of_birth)
+            ),
+        },
     }
 }
 
@@ -156,16 +163,12 @@ fn questionnaire(econsult: &EConsult, out: &mut Vec<Block>) {
 
 fn ice(econsult: &EConsult, out: &mut Vec<Block>) {
     out.push(Block::Heading("Ideas, Concerns and Expectations".into()));
-    let ice = &econsult.ice;
-    for (label, value) in [
-        ("Ideas", &ice.ideas),
-        ("Concerns", &ice.concerns),
-        ("Expectations", &ice.expectations),
-    ] {
+    for (label, value) in econsult.ice.all_parts() {
         out.push(Block::Question(label.into()));
-        match value {
-            Some(text) => out.push(Block::Text(text.clone())),
-            None => out.push(Block::Muted("Not given".into())),
+        if value.trim().is_empty() {
+            out.push(Block::Muted("Not given".into()));
+        } else {
+            out.push(Block::Text(value.to_owned()));
         }
     }
     out.push(Block::Gap);

@@ -64,19 +64,28 @@ impl Metrics {
     }
 
     /// The width of `text` at `size` points: the sum of the glyphs'
-    /// advances. Kerning and ligatures only ever make a line narrower, so
-    /// this never under-measures what is drawn.
+    /// advances (summed in 64 bits: a pasted megabyte of text must not
+    /// overflow). Kerning and ligatures, which rendering applies, only
+    /// narrow Latin text, so lines measured this way fit when drawn.
     pub(crate) fn width(&self, text: &str, size: f32) -> f32 {
-        let units: u32 = text
-            .chars()
-            .map(|c| {
-                self.face
-                    .glyph_index(c)
-                    .and_then(|g| self.face.glyph_hor_advance(g))
-                    .map_or(0, u32::from)
-            })
-            .sum();
-        units as f32 * size / f32::from(self.face.units_per_em() as u16)
+        let units: u64 = text.chars().map(|c| self.advance(c)).sum();
+        units as f32 * size / self.units_per_em()
+    }
+
+    /// The width of one character at `size` points.
+    pub(crate) fn char_width(&self, c: char, size: f32) -> f32 {
+        self.advance(c) as f32 * size / self.units_per_em()
+    }
+
+    fn units_per_em(&self) -> f32 {
+        self.face.units_per_em().max(1) as f32
+    }
+
+    fn advance(&self, c: char) -> u64 {
+        self.face
+            .glyph_index(c)
+            .and_then(|g| self.face.glyph_hor_advance(g))
+            .map_or(0, u64::from)
     }
 
     /// Whether the font can draw `c`.
@@ -107,8 +116,9 @@ pub(crate) fn sanitise(text: &str, metrics: &Metrics) -> String {
             '\n' | '\u{2028}' | '\u{2029}' | '\u{85}' => out.push('\n'),
             '\t' => out.push_str("    "),
             c if c.is_control() => {}
-            // Zero-width and combining marks the font lacks are dropped
-            // rather than shown as a box.
+            // Zero-width spaces, direction marks and variation selectors
+            // are dropped (they draw nothing); other characters the font
+            // lacks become U+FFFD below.
             '\u{200B}'..='\u{200F}' | '\u{FE00}'..='\u{FE0F}' => {}
             c if metrics.covers(c) => out.push(c),
             _ => out.push(REPLACEMENT),

@@ -200,7 +200,9 @@ impl Flow {
 }
 
 /// Greedy word wrap of `text` (already sanitised) to `width` points. Blank
-/// lines are kept; a word too long for a line is broken between characters.
+/// lines are kept; a word too long for a line is broken between characters,
+/// in one pass over it (a pasted 100,000-character string must not take
+/// quadratic time).
 pub(crate) fn wrap(text: &str, width: f32, size: f32, metrics: &Metrics) -> Vec<String> {
     let space = metrics.width(" ", size);
     let mut lines = Vec::new();
@@ -208,7 +210,7 @@ pub(crate) fn wrap(text: &str, width: f32, size: f32, metrics: &Metrics) -> Vec<
         let mut line = String::new();
         let mut line_width = 0.0;
         for word in paragraph.split_whitespace() {
-            let mut word_width = metrics.width(word, size);
+            let word_width = metrics.width(word, size);
             let needed = if line.is_empty() {
                 word_width
             } else {
@@ -226,49 +228,61 @@ pub(crate) fn wrap(text: &str, width: f32, size: f32, metrics: &Metrics) -> Vec<
             if !line.is_empty() {
                 lines.push(std::mem::take(&mut line));
             }
-            let mut rest = word;
-            while word_width > width {
-                let cut = longest_prefix(rest, width, size, metrics);
-                lines.push(rest[..cut].to_owned());
-                rest = &rest[cut..];
-                word_width = metrics.width(rest, size);
+            if word_width <= width {
+                line.push_str(word);
+                line_width = word_width;
+                continue;
             }
-            line.push_str(rest);
-            line_width = word_width;
+            // Too long for any line: cut it into pieces that fit (each at
+            // least one character, so even a zero or negative width ends).
+            line_width = 0.0;
+            for c in word.chars() {
+                let w = metrics.char_width(c, size);
+                if line_width + w > width && !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                    line_width = 0.0;
+                }
+                line.push(c);
+                line_width += w;
+            }
         }
         lines.push(line);
     }
     lines
 }
 
-/// The byte length of the longest prefix of `word` (at least one character)
-/// that fits in `width`.
-fn longest_prefix(word: &str, width: f32, size: f32, metrics: &Metrics) -> usize {
-    let mut used = 0.0;
-    let mut end = 0;
-    for (index, c) in word.char_indices() {
-        let mut buf = [0u8; 4];
-        let w = metrics.width(c.encode_utf8(&mut buf), size);
-        if used + w > width && end > 0 {
-            break;
-        }
-        used += w;
-        end = index + c.len_utf8();
-    }
-    end
+/// Text in two parts for one line: the `head` may be shortened, the `tail`
+/// is always shown whole (a long name must never push the date of birth or
+/// NHS number off the page header).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct HeaderLine {
+    pub(crate) head: String,
+    pub(crate) tail: String,
 }
 
-/// `text` on one line of at most `width` points, cut short with an ellipsis
-/// if it does not fit.
-fn truncate(text: &str, metrics: &Metrics, size: f32, width: f32) -> String {
-    let clean = sanitise(text, metrics).replace('\n', " ");
-    if metrics.width(&clean, size) <= width {
-        return clean;
+impl HeaderLine {
+    /// The line within `width` points: the tail in full, the head cut
+    /// short with an ellipsis if the two do not fit.
+    fn fit(&self, metrics: &Metrics, size: f32, width: f32) -> String {
+        let clean = |t: &str| sanitise(t, metrics).replace('\n', " ");
+        let (head, tail) = (clean(&self.head), clean(&self.tail));
+        let room = width - metrics.width(&tail, size);
+        if metrics.width(&head, size) <= room {
+            return format!("{head}{tail}");
+        }
+        let ellipsis = '\u{2026}';
+        let room = room - metrics.char_width(ellipsis, size);
+        let mut used = 0.0;
+        let mut kept = String::new();
+        for c in head.chars() {
+            used += metrics.char_width(c, size);
+            if used > room {
+                break;
+            }
+            kept.push(c);
+        }
+        format!("{}{ellipsis}{tail}", kept.trim_end())
     }
-    let ellipsis = '\u{2026}';
-    let room = width - metrics.width(&ellipsis.to_string(), size);
-    let cut = longest_prefix(&clean, room, size, metrics);
-    format!("{}{ellipsis}", clean[..cut].trim_end())
 }
 
 /// Lays out the whole document: body blocks, then the header and footer on
@@ -287,13 +301,10 @@ pub(crate) fn layout(header: &PageHeader, blocks: &[Block]) -> Result<Vec<Page>,
     let regular = flow.regular;
     let bold = flow.bold;
     let submitted_width = regular.width(&header.submitted, SMALL_SIZE);
-    let title = truncate(
-        &header.title,
-        &bold,
-        SMALL_SIZE,
-        TEXT_WIDTH - submitted_width - 10.0,
-    );
-    let patient = truncate(&header.patient, &bold, BODY_SIZE + 1.0, TEXT_WIDTH);
+    let title = header
+        .title
+        .fit(&bold, SMALL_SIZE, TEXT_WIDTH - submitted_width - 10.0);
+    let patient = header.patient.fit(&bold, BODY_SIZE + 1.0, TEXT_WIDTH);
     for (index, page) in flow.pages.iter_mut().enumerate() {
         let mut chrome = vec![
             Item::Text {
@@ -381,23 +392,54 @@ mod tests {
     }
 
     #[test]
-    fn truncate_keeps_what_fits_and_marks_the_cut() {
-        let m = regular();
-        assert_eq!(truncate("short", &m, 10.0, 200.0), "short");
-        let long = "word ".repeat(100);
-        let cut = truncate(&long, &m, 10.0, 200.0);
-        assert!(
-            cut.ends_with('\u{2026}') && m.width(&cut, 10.0) <= 200.0,
-            "{cut}"
+    fn header_lines_shorten_the_head_and_keep_the_tail() {
+        let m = Metrics::new(Weight::Bold).unwrap();
+        let short = HeaderLine {
+            head: "SHORT, Name".into(),
+            tail: "   NHS No. 999 000 0018".into(),
+        };
+        assert_eq!(
+            short.fit(&m, 11.0, 400.0),
+            "SHORT, Name   NHS No. 999 000 0018"
         );
+        let long = HeaderLine {
+            head: "MONTGOMERY-FETHERSTONHAUGH-WORTHINGTON, Alexandra-Josephine".repeat(3),
+            tail: "   Born 09-Mar-1984   NHS No. 999 000 0026".into(),
+        };
+        let fitted = long.fit(&m, 11.0, 400.0);
+        assert!(
+            fitted.ends_with("\u{2026}   Born 09-Mar-1984   NHS No. 999 000 0026"),
+            "{fitted}"
+        );
+        assert!(m.width(&fitted, 11.0) <= 400.0);
+    }
+
+    #[test]
+    fn wrap_never_hangs_on_a_zero_or_negative_width() {
+        let m = regular();
+        assert_eq!(wrap("abc", 0.0, 10.0, &m), ["a", "b", "c"]);
+        assert_eq!(wrap("ab", -5.0, 10.0, &m), ["a", "b"]);
+    }
+
+    #[test]
+    fn wrap_breaks_a_huge_word_in_one_pass() {
+        let m = regular();
+        let word = "W".repeat(200_000);
+        let lines = wrap(&word, 400.0, 10.0, &m);
+        assert_eq!(lines.concat(), word);
+        assert!(lines.iter().all(|l| m.width(l, 10.0) <= 400.0));
     }
 
     #[test]
     fn long_content_flows_onto_numbered_pages() {
+        let line = |text: &str| HeaderLine {
+            head: text.into(),
+            tail: String::new(),
+        };
         let header = PageHeader {
-            title: "t".into(),
+            title: line("t"),
             submitted: "s".into(),
-            patient: "p".into(),
+            patient: line("p"),
         };
         let blocks: Vec<Block> = (0..300)
             .map(|i| Block::Text(format!("Line {i} of a long answer.")))
