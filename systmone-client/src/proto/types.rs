@@ -17,7 +17,7 @@ macro_rules! uid {
         ///
         /// UIDs are opaque strings issued by SystmOne (16 lowercase hex
         /// characters in every sample); never parse them.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
         #[serde(transparent)]
         pub struct $name(pub String);
 

@@ -10,6 +10,7 @@
 //! | `req` | `T` | exactly one element; missing is an error |
 //! | `dflt` | `T` | one element; missing reads as `T::default()` (SystmOne omits empty ones) |
 //! | `opt` | `Option<T>` | zero or one element; an empty element reads as `None` |
+//! | `some` | `Option<T>` | zero or one element; an empty element reads as `Some` of an empty value (a demographics update clears a field that way) |
 //! | `many` | `Vec<T>` | repeated element |
 //! | `flag` | `bool` | presence-only element (`<X/>`) |
 //! | `attr` | `T` | required attribute |
@@ -100,6 +101,7 @@ macro_rules! xml_struct {
     (@type req $ty:ty) => { $ty };
     (@type dflt $ty:ty) => { $ty };
     (@type opt $ty:ty) => { Option<$ty> };
+    (@type some $ty:ty) => { Option<$ty> };
     (@type many $ty:ty) => { Vec<$ty> };
     (@type flag $ty:ty) => { bool };
     (@type attr $ty:ty) => { $ty };
@@ -189,6 +191,11 @@ macro_rules! xml_struct {
             $w.empty($wire);
         }
     };
+    (@write_child some $value:expr, $wire:literal, $w:ident) => {
+        if let Some(value) = &$value {
+            $crate::proto::xml::XmlValue::write(value, $wire, $w);
+        }
+    };
     (@write_child opt $value:expr, $wire:literal, $w:ident) => {
         if let Some(value) = &$value {
             $crate::proto::xml::XmlValue::write(value, $wire, $w);
@@ -223,6 +230,9 @@ macro_rules! xml_struct {
     (@strategy dflt $ty:ty) => { <$ty as $crate::proto::strategy::XmlArbitrary>::xml_strategy() };
     (@strategy attr $ty:ty) => { <$ty as $crate::proto::strategy::XmlArbitrary>::xml_strategy() };
     (@strategy opt $ty:ty) => { $crate::proto::strategy::optional::<$ty>() };
+    (@strategy some $ty:ty) => {
+        proptest::option::of(<$ty as $crate::proto::strategy::XmlArbitrary>::xml_strategy())
+    };
     (@strategy opt_attr $ty:ty) => { $crate::proto::strategy::optional::<$ty>() };
     (@strategy many $ty:ty) => { $crate::proto::strategy::repeated::<$ty>() };
     (@strategy flag $ty:ty) => { proptest::arbitrary::any::<bool>() };

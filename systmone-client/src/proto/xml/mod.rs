@@ -11,7 +11,7 @@ mod writer;
 
 pub use element::{Element, Node};
 pub use reader::{DecodeError, DecodeErrorKind, Tag, XmlReader};
-pub use value::{Decimal, Minutes, XmlText, XmlValue, read_attribute};
+pub use value::{Decimal, Minutes, WriteXml, XmlText, XmlValue, read_attribute};
 pub use writer::{EncodeError, EncodeOptions, NhsNumberCasing, XmlWriter};
 
 /// Reads a whole document whose root element is `root` (any ASCII case) as

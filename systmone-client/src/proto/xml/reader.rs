@@ -61,6 +61,12 @@ pub enum DecodeErrorKind {
         /// The element found.
         found: String,
     },
+    /// The `Function` names no function SystmOne has.
+    #[error("{name:?} is not a SystmOne function")]
+    UnknownFunction {
+        /// The name given.
+        name: String,
+    },
     /// The document nests deeper than the reader allows.
     #[error("elements are nested deeper than {max}")]
     TooDeep {

@@ -22,6 +22,21 @@ pub trait XmlValue: Sized {
     }
 }
 
+/// Anything that can be written as an element: every [`XmlValue`], and the
+/// function-agnostic [`AnyRequest`](crate::proto::AnyRequest) and
+/// [`AnyResponse`](crate::proto::AnyResponse), which can be written but only
+/// read through the envelope that names their function.
+pub trait WriteXml {
+    /// Writes the value as the element `name`.
+    fn write_xml(&self, name: &'static str, w: &mut XmlWriter);
+}
+
+impl<T: XmlValue> WriteXml for T {
+    fn write_xml(&self, name: &'static str, w: &mut XmlWriter) {
+        self.write(name, w);
+    }
+}
+
 /// A value carried as text: element content or an attribute value.
 pub trait XmlText: Sized {
     /// What the text should look like, for errors: "a date (YYYY-MM-DD)".

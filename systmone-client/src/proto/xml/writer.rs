@@ -35,8 +35,9 @@ pub enum NhsNumberCasing {
 pub struct EncodeOptions {
     /// The NHS number element's spelling.
     pub nhs_number_casing: NhsNumberCasing,
-    /// Write line breaks inside text raw instead of as `&#10;`/`&#13;`, as
-    /// SystmOne itself does in responses. The document is then no longer one
+    /// Write line feeds inside text raw instead of as `&#10;`, as SystmOne
+    /// itself does in responses (carriage returns stay `&#13;`: a raw one
+    /// would be folded away by any XML reader). The document is then no longer one
     /// line; only the mock's "faithful" mode uses this.
     pub raw_line_breaks: bool,
 }
@@ -171,9 +172,10 @@ impl XmlWriter {
                 '>' => Some(b"&gt;"),
                 '"' if in_attribute => Some(b"&quot;"),
                 '\n' if !raw_breaks => Some(b"&#10;"),
-                '\r' if !raw_breaks => Some(b"&#13;"),
+                // A raw CR would be folded into the LF by any XML reader.
+                '\r' => Some(b"&#13;"),
                 '\t' if in_attribute => Some(b"&#9;"),
-                '\t' | '\n' | '\r' => None,
+                '\t' | '\n' => None,
                 c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
                     self.record_invalid(value, index, c, attribute);
                     Some(b"")
@@ -294,8 +296,8 @@ mod tests {
         });
         w.start("R");
         w.attr("a", "1\n2");
-        w.text("x\ny");
+        w.text("x\ny\r\nz");
         w.end();
-        assert_eq!(w.finish().unwrap(), b"<R a=\"1&#10;2\">x\ny</R>");
+        assert_eq!(w.finish().unwrap(), b"<R a=\"1&#10;2\">x\ny&#13;\nz</R>");
     }
 }

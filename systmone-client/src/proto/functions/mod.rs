@@ -1,0 +1,208 @@
+//! One typed request and response per function, and the [`Function`] trait
+//! that ties them together.
+
+mod diary;
+mod enums;
+mod event;
+mod nonclinical;
+mod record;
+mod session;
+mod update;
+
+pub use diary::*;
+pub use enums::*;
+pub use event::*;
+pub use nonclinical::*;
+pub use record::*;
+pub use session::*;
+pub use update::*;
+
+use super::xml::{DecodeError, Tag, WriteXml, XmlReader, XmlValue, XmlWriter};
+
+/// A request's parameters, tied to its wire name and its response type, so
+/// that a caller cannot send one function and read the answer as another.
+///
+/// ```
+/// use systmone_client::proto::{Function, IsPatientRetrieved, IsPatientRetrievedResponse};
+///
+/// fn answer_type<F: Function>(_: &F) -> &'static str { std::any::type_name::<F::Response>() }
+/// assert_eq!(IsPatientRetrieved::NAME, "IsPatientRetrieved");
+/// assert!(answer_type(&IsPatientRetrieved::default()).ends_with("IsPatientRetrievedResponse"));
+/// # let _ = IsPatientRetrievedResponse { is_patient_retrieved: true };
+/// ```
+pub trait Function:
+    XmlValue + Clone + std::fmt::Debug + serde::Serialize + PartialEq + Send + Sync + 'static
+{
+    /// The `Function` element's value on the wire.
+    const NAME: &'static str;
+
+    /// What SystmOne answers.
+    type Response: XmlValue
+        + Clone
+        + std::fmt::Debug
+        + serde::Serialize
+        + PartialEq
+        + Send
+        + Sync
+        + 'static;
+
+    /// Wraps the parameters as an [`AnyRequest`].
+    fn into_any(self) -> AnyRequest;
+}
+
+/// Declares every function: its [`Function`] impl and its place in
+/// [`AnyRequest`] and [`AnyResponse`].
+macro_rules! functions {
+    ($( $variant:ident : $request:ident => $response:ident = $wire:literal $(| $alias:literal)* ),* $(,)?) => {
+        $(
+            impl Function for $request {
+                const NAME: &'static str = $wire;
+                type Response = $response;
+
+                fn into_any(self) -> AnyRequest {
+                    AnyRequest::$variant(self)
+                }
+            }
+        )*
+
+        /// The parameters of any function (what a server decodes).
+        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+        #[serde(untagged)]
+        #[non_exhaustive]
+        #[allow(clippy::large_enum_variant)]
+        pub enum AnyRequest {
+            $(
+                #[doc = concat!("`", $wire, "`.")]
+                $variant($request),
+            )*
+        }
+
+        /// The answer of any function (what a debugging tool decodes).
+        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+        #[serde(untagged)]
+        #[non_exhaustive]
+        #[allow(clippy::large_enum_variant)]
+        pub enum AnyResponse {
+            $(
+                #[doc = concat!("`", $wire, "`.")]
+                $variant($response),
+            )*
+        }
+
+        /// The wire names of all functions, in PROTOCOL.md §2.3's order.
+        pub const FUNCTION_NAMES: &[&str] = &[$($wire),*];
+
+        /// The canonical wire name for `name` (ASCII-case-insensitive, and
+        /// known aliases such as `DeleteFromPatientRecord`), or `None` for
+        /// a function that does not exist.
+        pub fn canonical_function_name(name: &str) -> Option<&'static str> {
+            let name = name.trim();
+            $(
+                if name.eq_ignore_ascii_case($wire) $( || name.eq_ignore_ascii_case($alias) )* {
+                    return Some($wire);
+                }
+            )*
+            None
+        }
+
+        impl AnyRequest {
+            /// The function's canonical wire name.
+            pub fn function_name(&self) -> &'static str {
+                match self {
+                    $( AnyRequest::$variant(_) => $wire, )*
+                }
+            }
+
+            /// Reads the parameters of the function `name` (canonical).
+            pub(crate) fn read<'a>(
+                name: &str,
+                reader: &mut XmlReader<'a>,
+                tag: Tag<'a>,
+            ) -> Option<Result<Self, DecodeError>> {
+                match name {
+                    $( $wire => Some(<$request as XmlValue>::read(reader, tag).map(AnyRequest::$variant)), )*
+                    _ => None,
+                }
+            }
+
+        }
+
+        impl WriteXml for AnyRequest {
+            fn write_xml(&self, name: &'static str, w: &mut XmlWriter) {
+                match self {
+                    $( AnyRequest::$variant(p) => p.write(name, w), )*
+                }
+            }
+        }
+
+        impl AnyResponse {
+            /// The function's canonical wire name.
+            pub fn function_name(&self) -> &'static str {
+                match self {
+                    $( AnyResponse::$variant(_) => $wire, )*
+                }
+            }
+
+            /// Reads the answer of the function `name` (canonical).
+            pub(crate) fn read<'a>(
+                name: &str,
+                reader: &mut XmlReader<'a>,
+                tag: Tag<'a>,
+            ) -> Option<Result<Self, DecodeError>> {
+                match name {
+                    $( $wire => Some(<$response as XmlValue>::read(reader, tag).map(AnyResponse::$variant)), )*
+                    _ => None,
+                }
+            }
+
+        }
+
+        impl WriteXml for AnyResponse {
+            fn write_xml(&self, name: &'static str, w: &mut XmlWriter) {
+                match self {
+                    $( AnyResponse::$variant(r) => r.write(name, w), )*
+                }
+            }
+        }
+
+        #[cfg(any(test, feature = "proptest"))]
+        impl crate::proto::strategy::XmlArbitrary for AnyRequest {
+            fn xml_strategy() -> proptest::strategy::BoxedStrategy<Self> {
+                use proptest::strategy::Strategy as _;
+                proptest::prop_oneof![
+                    $( <$request as crate::proto::strategy::XmlArbitrary>::xml_strategy().prop_map(AnyRequest::$variant) ),*
+                ].boxed()
+            }
+        }
+
+        #[cfg(any(test, feature = "proptest"))]
+        impl crate::proto::strategy::XmlArbitrary for AnyResponse {
+            fn xml_strategy() -> proptest::strategy::BoxedStrategy<Self> {
+                use proptest::strategy::Strategy as _;
+                proptest::prop_oneof![
+                    $( <$response as crate::proto::strategy::XmlArbitrary>::xml_strategy().prop_map(AnyResponse::$variant) ),*
+                ].boxed()
+            }
+        }
+    };
+}
+
+functions! {
+    GetFunctions: GetFunctions => GetFunctionsResponse = "GetFunctions",
+    GetOrganisationMetaData: GetOrganisationMetaData => GetOrganisationMetaDataResponse = "GetOrganisationMetaData",
+    GetCurrentActivity: GetCurrentActivity => GetCurrentActivityResponse = "GetCurrentActivity",
+    GetCurrentSelection: GetCurrentSelection => GetCurrentSelectionResponse = "GetCurrentSelection",
+    PatientSearch: PatientSearch => PatientSearchResponse = "PatientSearch",
+    GetPatientRecord: GetPatientRecord => GetPatientRecordResponse = "GetPatientRecord",
+    UpdatePatientRecord: UpdatePatientRecord => UpdatePatientRecordResponse = "UpdatePatientRecord",
+    GetDocument: GetDocument => GetDocumentResponse = "GetDocument",
+    DeletePatientRecord: DeletePatientRecord => DeletePatientRecordResponse = "DeletePatientRecord" | "DeleteFromPatientRecord",
+    GetAppointmentSlots: GetAppointmentSlots => GetAppointmentSlotsResponse = "GetAppointmentSlots",
+    GetDiary: GetDiary => GetDiaryResponse = "GetDiary",
+    ExitClient: ExitClient => ExitClientResponse = "ExitClient",
+    DataExtract: DataExtract => DataExtractResponse = "DataExtract",
+    LaunchFunctionality: LaunchFunctionality => LaunchFunctionalityResponse = "LaunchFunctionality",
+    GetXsdFiles: GetXsdFiles => GetXsdFilesResponse = "GetXSDFiles",
+    GetReferenceData: GetReferenceData => GetReferenceDataResponse = "GetReferenceData",
+    IsPatientRetrieved: IsPatientRetrieved => IsPatientRetrievedResponse = "IsPatientRetrieved",
+}

@@ -1,0 +1,306 @@
+//! Round trips of whole documents for every function, and the leniency
+//! PROTOCOL.md asks of decoders.
+
+use proptest::prelude::*;
+
+use super::strategy::{XmlArbitrary, xml_text};
+use super::*;
+
+fn header() -> impl Strategy<Value = RequestHeader> {
+    (
+        "[0-9a-f]{16}",
+        "([0-9a-f]{16})?",
+        xml_text(),
+        xml_text(),
+        proptest::option::of(OutputScheme::xml_strategy()),
+    )
+        .prop_map(
+            |(api_key, device_id, device_version, request_uid, output_scheme)| RequestHeader {
+                api_key,
+                device_id,
+                device_version,
+                request_uid,
+                function_version: "1.0".into(),
+                output_scheme,
+            },
+        )
+}
+
+fn response_header(function: &str) -> ResponseHeader {
+    ResponseHeader {
+        device_id: "8e7d6c5b4a392817".into(),
+        request_uid: "3f2a9c1e-7b44-4d0a-9e61-5c2b8f7d1a90".into(),
+        function: function.into(),
+        function_version: "1.0".into(),
+        response_uid: "6C1F0E2A-91B3-4F57-A8D2-0B9E4C3D2A11".into(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(600))]
+
+    #[test]
+    fn every_request_round_trips(header in header(), parameters in AnyRequest::xml_strategy()) {
+        let request = Request::any(header, parameters);
+        let bytes = encode_request(&request, EncodeOptions::default()).unwrap();
+        prop_assert!(!bytes.contains(&b'\n') && !bytes.contains(&b'\r'));
+        let back = decode_request(&bytes).unwrap_or_else(|e| panic!("{e}\n{}", String::from_utf8_lossy(&bytes)));
+        prop_assert_eq!(back, request);
+    }
+
+    #[test]
+    fn every_response_round_trips(answer in AnyResponse::xml_strategy(), raw_breaks in any::<bool>()) {
+        let response = Response {
+            header: response_header(answer.function_name()),
+            body: Ok(answer),
+        };
+        let options = EncodeOptions { raw_line_breaks: raw_breaks, ..EncodeOptions::default() };
+        let bytes = encode_response(&response, options).unwrap();
+        let back = decode_any_response(&bytes).unwrap_or_else(|e| panic!("{e}\n{}", String::from_utf8_lossy(&bytes)));
+        prop_assert_eq!(back, response);
+    }
+
+    #[test]
+    fn error_responses_round_trip(error in ErrorResponse::xml_strategy()) {
+        let response: Response<AnyResponse> = Response {
+            header: response_header("PatientSearch"),
+            body: Err(error),
+        };
+        let bytes = encode_response(&response, EncodeOptions::default()).unwrap();
+        prop_assert_eq!(decode_any_response(&bytes).unwrap(), response);
+    }
+}
+
+#[test]
+fn typed_decoding_pairs_a_request_with_its_answer() {
+    let doc = b"<ClientIntegrationResponse><DeviceID>d</DeviceID><RequestUID>r</RequestUID>\
+        <Function>IsPatientRetrieved</Function><FunctionVersion>1.0</FunctionVersion>\
+        <ResponseUID>u</ResponseUID><Response><IsPatientRetrieved>true</IsPatientRetrieved></Response>\
+        </ClientIntegrationResponse>";
+    let response = decode_response::<IsPatientRetrieved>(doc).unwrap();
+    assert!(response.body.unwrap().is_patient_retrieved);
+}
+
+#[test]
+fn an_error_response_is_recognised_whatever_the_function() {
+    let doc = "<ClientIntegrationResponse><DeviceID>d</DeviceID><RequestUID>r</RequestUID>\
+        <Function>PatientSearch</Function><FunctionVersion>1.0</FunctionVersion><ResponseUID>u</ResponseUID>\
+        <Response><ErrorMessage>At least two search parameters must be specified</ErrorMessage>\
+        <PermanentError>TRUE</PermanentError></Response></ClientIntegrationResponse>";
+    let error = decode_response::<PatientSearch>(doc.as_bytes())
+        .unwrap()
+        .body
+        .unwrap_err();
+    assert_eq!(
+        error.message,
+        "At least two search parameters must be specified"
+    );
+    assert!(error.is_permanent());
+    let doc = doc.replace(
+        "<PermanentError>TRUE</PermanentError>",
+        "<PermanentError>false</PermanentError>",
+    );
+    assert!(
+        !decode_response::<GetPatientRecord>(doc.as_bytes())
+            .unwrap()
+            .body
+            .unwrap_err()
+            .is_permanent()
+    );
+}
+
+#[test]
+fn requests_are_read_leniently() {
+    // TPP template style: declaration, CRLF, tabs, shuffled envelope with
+    // odd casing, parameters before the function, NhsNumber casing,
+    // SrManifestCrc casing is tested below.
+    let doc = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<ClientIntegrationRequest>\r\n\
+        \t<requestuid>abc</requestuid>\r\n\
+        \t<FunctionParameters>\r\n\t\t<Identity><NhsNumber> 9990000018 </NhsNumber></Identity>\r\n\
+        \t\t<Filter><demographics/><NUMERIC>229..</NUMERIC></Filter>\r\n\t</FunctionParameters>\r\n\
+        \t<Function>GetPatientRecord</Function>\r\n\t<apikey>k</apikey>\r\n\t<DeviceID/>\r\n\
+        \t<DeviceVersion></DeviceVersion>\r\n\t<FunctionVersion>1</FunctionVersion>\r\n\
+        </ClientIntegrationRequest>\r\n";
+    let request = decode_request(doc.as_bytes()).unwrap();
+    assert_eq!(request.header.request_uid, "abc");
+    assert_eq!(request.header.device_id, "");
+    assert_eq!(request.header.function_version, "1");
+    let AnyRequest::GetPatientRecord(get) = request.parameters else {
+        panic!("wrong function");
+    };
+    assert_eq!(
+        get.identity.unwrap().nhs_number.as_deref(),
+        Some("9990000018")
+    );
+    let filter = get.filter.unwrap();
+    assert!(filter.demographics);
+    assert_eq!(filter.numeric, ["229.."]);
+    assert!(!filter.is_exempt("2031-05-14".parse().unwrap()));
+}
+
+#[test]
+fn casing_variants_and_aliases_are_accepted() {
+    let doc = b"<ClientIntegrationRequest><APIKey>k</APIKey><DeviceID>d</DeviceID><DeviceVersion>v</DeviceVersion>\
+        <RequestUID>r</RequestUID><Function>DeleteFromPatientRecord</Function><FunctionVersion>1.0</FunctionVersion>\
+        <FunctionParameters><Reason>dup</Reason><EventUID>a41f7c0000000000</EventUID></FunctionParameters>\
+        </ClientIntegrationRequest>";
+    let request = decode_request(doc).unwrap();
+    assert_eq!(
+        request.function(),
+        "DeleteFromPatientRecord",
+        "kept as received, for the echo"
+    );
+    assert!(
+        matches!(request.parameters, AnyRequest::DeletePatientRecord(ref d) if d.reason == "dup")
+    );
+
+    let doc = b"<ClientIntegrationRequest><APIKey>k</APIKey><DeviceID>d</DeviceID><DeviceVersion>v</DeviceVersion>\
+        <RequestUID>r</RequestUID><Function>dataextract</Function><FunctionVersion>1.0</FunctionVersion>\
+        <FunctionParameters><SrManifestCrc>1350912244</SrManifestCrc><Directory>C:\\sr</Directory><Name>W</Name>\
+        </FunctionParameters></ClientIntegrationRequest>";
+    let AnyRequest::DataExtract(extract) = decode_request(doc).unwrap().parameters else {
+        panic!("wrong function");
+    };
+    assert_eq!(extract.sr_manifest_crc, Some(1_350_912_244));
+}
+
+#[test]
+fn undecodable_requests_keep_what_a_server_needs_to_answer() {
+    let doc = b"<ClientIntegrationRequest><ApplicationKey>k</ApplicationKey><RequestUID>r-1</RequestUID>\
+        <Function>GetFunctions</Function><FunctionVersion>1.0</FunctionVersion></ClientIntegrationRequest>";
+    let err = decode_request(doc).unwrap_err();
+    assert_eq!(err.error.kind, DecodeErrorKind::Missing { name: "APIKey" });
+    assert_eq!(err.request_uid.as_deref(), Some("r-1"));
+    assert_eq!(err.function.as_deref(), Some("GetFunctions"));
+
+    let doc = b"<ClientIntegrationRequest><APIKey>k</APIKey><DeviceID/><DeviceVersion/><RequestUID>r</RequestUID>\
+        <Function>SomeFunction</Function><FunctionVersion>1.0</FunctionVersion></ClientIntegrationRequest>";
+    let err = decode_request(doc).unwrap_err();
+    assert!(
+        matches!(err.error.kind, DecodeErrorKind::UnknownFunction { ref name } if name == "SomeFunction")
+    );
+
+    let err = decode_request(b"<WrongClientIntegrationRequest/>").unwrap_err();
+    assert!(matches!(
+        err.error.kind,
+        DecodeErrorKind::UnexpectedRoot { .. }
+    ));
+}
+
+#[test]
+fn responses_are_read_leniently() {
+    // Pretty-printed, a date-time with a fraction and Z, empty optional
+    // elements, a duration as a decimal, raw line breaks in task content,
+    // unknown elements kept.
+    let doc = "<ClientIntegrationResponse>\n  <DeviceID>d</DeviceID>\n  <RequestUID>r</RequestUID>\n\
+        <Function>GetPatientRecord</Function>\n  <FunctionVersion>1.0</FunctionVersion>\n  <ResponseUID>u</ResponseUID>\n\
+        <Response>\n    <Identity><NHSNumber>9990000042</NHSNumber><StrategicReportingIdentifier>504</StrategicReportingIdentifier></Identity>\n\
+        <Demographics><Title/><FirstName>Jordan</FirstName><MiddleNames/><Surname>Sample</Surname>\
+        <DateOfBirth>1985-11-23</DateOfBirth><Sex>U</Sex><MaritalStatus/><HomeTelephone/></Demographics>\n\
+        <Clinical><Event DateTime=\"2031-03-02T12:45:12.0Z\" DoneBy=\"EXAMPLE, Sam (GP) \" EventUID=\"5e01c20000000000\">\
+        <Narrative><Line> indented line</Line></Narrative><Mystery a=\"1\"><Inner>x</Inner></Mystery></Event></Clinical>\n\
+        <NonClinical><Appointment><DateTime>2031-04-10T14:20:00</DateTime><Duration>10.0</Duration>\
+        <AppointmentUID>19b6e40000000000</AppointmentUID></Appointment>\
+        <Task><TaskUID>t</TaskUID><Content>line one\nline two</Content></Task></NonClinical>\n\
+        <RecordState>Closed</RecordState>\n  </Response>\n</ClientIntegrationResponse>";
+    let record = decode_response::<GetPatientRecord>(doc.as_bytes())
+        .unwrap()
+        .body
+        .unwrap();
+    let demographics = record.demographics.unwrap();
+    assert_eq!(
+        (
+            demographics.title.as_str(),
+            demographics.first_name.as_str()
+        ),
+        ("", "Jordan")
+    );
+    assert_eq!(demographics.marital_status, Some(CodedValue::default()));
+    assert_eq!(demographics.telephones().count(), 0);
+    let event = &record.clinical.unwrap().events[0];
+    assert_eq!(event.date_time.unwrap().to_string(), "2031-03-02 12:45:12");
+    assert_eq!(
+        event.done_by.as_deref(),
+        Some("EXAMPLE, Sam (GP) "),
+        "free text is not trimmed"
+    );
+    assert_eq!(event.narratives[0].lines, [" indented line"]);
+    assert_eq!(event.other[0].name, "Mystery", "unknown items are kept");
+    assert_eq!(event.other[0].child("Inner").unwrap().text(), "x");
+    let non_clinical = record.non_clinical.unwrap();
+    assert_eq!(
+        non_clinical.appointments[0].length(),
+        Some(xml::Minutes(10))
+    );
+    assert_eq!(
+        non_clinical.tasks[0].content.as_deref(),
+        Some("line one\nline two")
+    );
+    assert_eq!(record.record_state, Some(RecordState::Closed));
+}
+
+#[test]
+fn text_xml_cannot_carry_is_refused_with_the_element_named() {
+    let request = Request::new(
+        RequestHeader::default(),
+        UpdatePatientRecord {
+            clinical: Some(Clinical {
+                events: vec![Event::narrative(
+                    "2031-05-14T09:30:00".parse().unwrap(),
+                    ["a bell \u{7} here".to_owned()],
+                )],
+                other: vec![],
+            }),
+            ..UpdatePatientRecord::default()
+        },
+    );
+    let err = encode_request(&request, EncodeOptions::default()).unwrap_err();
+    assert_eq!(
+        err.element,
+        "ClientIntegrationRequest/FunctionParameters/Clinical/Event/Narrative/Line"
+    );
+    assert_eq!(err.character, '\u{7}');
+}
+
+#[test]
+fn hostile_but_legal_text_round_trips_exactly() {
+    let hostile = "<b>&amp;</b> \"q\" 'a' ]]> <!-- c --> \r\n\ttab 😀 עברית";
+    let request = Request::new(
+        RequestHeader::default(),
+        PatientSearch {
+            surname: Some(hostile.into()),
+            first_name: Some("  spaced  ".into()),
+            ..PatientSearch::default()
+        },
+    );
+    let bytes = encode_request(&request, EncodeOptions::default()).unwrap();
+    assert!(!bytes.contains(&b'\n'));
+    assert_eq!(
+        decode_request(&bytes).unwrap(),
+        Request::any(
+            request.header.clone(),
+            request.parameters.clone().into_any()
+        )
+    );
+}
+
+#[test]
+fn appointment_shapes_read_the_same() {
+    let nested = "<A><Clinic><UserName>sexample01</UserName><SiteName>Riverside</SiteName><ClinicType>Minor</ClinicType>\
+        <Slot><SlotType>Routine</SlotType><DateTimeStart>2031-04-10T14:20:00</DateTimeStart><Duration>10</Duration></Slot></Clinic></A>";
+    let sibling = "<A><Clinic><UserName>sexample01</UserName><SiteName>Riverside</SiteName><ClinicType>Minor</ClinicType></Clinic>\
+        <Slot><SlotType>Routine</SlotType><DateTimeStart>2031-04-10T14:20:00</DateTimeStart><Duration>10</Duration></Slot></A>";
+    let flat = "<A><DateTime>2031-04-10T14:20:00</DateTime><Duration>10.0</Duration><UserName>sexample01</UserName>\
+        <Site>Riverside</Site></A>";
+    for doc in [nested, sibling, flat] {
+        let a: Appointment = xml::decode_document(doc, "A").unwrap();
+        assert_eq!(
+            a.start().unwrap().to_string(),
+            "2031-04-10 14:20:00",
+            "{doc}"
+        );
+        assert_eq!(a.length(), Some(xml::Minutes(10)));
+        assert_eq!(a.clinician_user_name(), Some("sexample01"));
+        assert_eq!(a.site_name(), Some("Riverside"));
+    }
+}
