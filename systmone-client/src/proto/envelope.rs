@@ -244,16 +244,6 @@ pub fn encode_response<R: WriteXml>(
     w.finish().map(Bytes::from)
 }
 
-/// The document as text: UTF-8, a leading byte-order mark dropped.
-fn as_text(document: &[u8]) -> Result<&str, DecodeError> {
-    let text = std::str::from_utf8(document).map_err(|e| DecodeError {
-        kind: DecodeErrorKind::InvalidUtf8,
-        path: String::new(),
-        offset: e.valid_up_to(),
-    })?;
-    Ok(text.strip_prefix('\u{FEFF}').unwrap_or(text))
-}
-
 /// Reads the root element and checks its name.
 fn open<'a>(reader: &mut XmlReader<'a>, root: &'static str) -> Result<Tag<'a>, DecodeError> {
     let tag = reader.root()?;
@@ -299,8 +289,7 @@ fn read_request(
     document: &[u8],
     partial: &mut RequestDecodeError,
 ) -> Result<Request<AnyRequest>, DecodeError> {
-    let text = as_text(document)?;
-    let mut reader = XmlReader::new(text);
+    let mut reader = XmlReader::new(document);
     let root = open(&mut reader, REQUEST_ROOT)?;
     let mut header = RequestHeader::default();
     let (mut api_key, mut device_id, mut device_version) = (None, None, None);
@@ -362,7 +351,7 @@ fn read_request(
         }
         None => {
             // No FunctionParameters: read the parameters of an empty element.
-            let mut empty = XmlReader::new("<FunctionParameters/>");
+            let mut empty = XmlReader::new(b"<FunctionParameters/>");
             let tag = empty.root()?;
             AnyRequest::read(name, &mut empty, tag).unwrap_or_else(|| unknown(name))?
         }
@@ -406,8 +395,7 @@ pub fn decode_any_response(document: &[u8]) -> Result<Response<AnyResponse>, Dec
 
 /// Decodes a request or a response, recognised by its root element.
 pub fn decode_document(document: &[u8]) -> Result<AnyDocument, DecodeError> {
-    let text = as_text(document)?;
-    let mut reader = XmlReader::new(text);
+    let mut reader = XmlReader::new(document);
     let root = reader.root()?;
     if root.is(RESPONSE_ROOT) {
         decode_any_response(document).map(AnyDocument::Response)
@@ -432,8 +420,7 @@ fn read_response<R>(
     mut body: impl for<'a> FnMut(&str, &mut XmlReader<'a>, Tag<'a>) -> Result<R, DecodeError>,
 ) -> Result<Response<R>, DecodeError> {
     let read_body: &mut BodyReader<'_, R> = &mut body;
-    let text = as_text(document)?;
-    let mut reader = XmlReader::new(text);
+    let mut reader = XmlReader::new(document);
     let root = open(&mut reader, RESPONSE_ROOT)?;
     let mut header = ResponseHeader::default();
     let (mut request_uid, mut function) = (None, None);

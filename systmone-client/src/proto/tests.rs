@@ -304,3 +304,15 @@ fn appointment_shapes_read_the_same() {
         assert_eq!(a.site_name(), Some("Riverside"));
     }
 }
+
+#[test]
+fn invalid_utf8_is_an_error_not_a_panic() {
+    let mut doc = b"<ClientIntegrationResponse><DeviceID>d</DeviceID><RequestUID>r\xFF\xFE</RequestUID></ClientIntegrationResponse>".to_vec();
+    assert!(decode_any_response(&doc).is_err());
+    doc.insert(30, 0xC3);
+    assert!(decode_document(&doc).is_err());
+    assert!(
+        decode_request(b"\xEF\xBB\xBF<ClientIntegrationRequest>\xF0</ClientIntegrationRequest>")
+            .is_err()
+    );
+}

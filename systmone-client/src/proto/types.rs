@@ -47,6 +47,10 @@ macro_rules! uid {
                 Some(Self(text.trim().to_owned()))
             }
 
+            fn from_owned(text: String) -> Result<Self, String> {
+                Ok(Self($crate::proto::xml::trimmed(text)))
+            }
+
             fn to_text(&self) -> Cow<'_, str> {
                 Cow::Borrowed(&self.0)
             }

@@ -54,6 +54,12 @@ macro_rules! xml_struct {
             ) -> Result<Self, $crate::proto::xml::DecodeError> {
                 $( xml_struct!(@init $kind $field, $ty, $wire, reader, tag); )*
                 $( let mut $rest: Vec<$crate::proto::xml::Element> = Vec::new(); )?
+                // Attributes in one pass over the start tag.
+                tag.for_each_attribute(|attribute_name, attribute| {
+                    $( xml_struct!(@attr $kind $field, $ty, $wire, attribute_name, attribute); )*
+                    Ok(())
+                })
+                .map_err(|kind| reader.error_in(tag.name(), kind))?;
                 while let Some(child) = reader.next_child(&tag)? {
                     $(
                         if xml_struct!(@matches $kind child $wire $($alias)*) {
@@ -108,12 +114,6 @@ macro_rules! xml_struct {
     (@type opt_attr $ty:ty) => { Option<$ty> };
 
     // ---- decoding: locals before the child loop ----
-    (@init attr $field:ident, $ty:ty, $wire:literal, $reader:ident, $tag:ident) => {
-        let $field: Option<$ty> = $crate::proto::xml::read_attribute($reader, &$tag, $wire)?;
-    };
-    (@init opt_attr $field:ident, $ty:ty, $wire:literal, $reader:ident, $tag:ident) => {
-        let $field: Option<$ty> = $crate::proto::xml::read_attribute($reader, &$tag, $wire)?;
-    };
     (@init many $field:ident, $ty:ty, $wire:literal, $reader:ident, $tag:ident) => {
         let mut $field: Vec<$ty> = Vec::new();
     };
@@ -123,6 +123,21 @@ macro_rules! xml_struct {
     (@init $kind:ident $field:ident, $ty:ty, $wire:literal, $reader:ident, $tag:ident) => {
         let mut $field: Option<$ty> = None;
     };
+
+    // ---- decoding: an attribute that belongs to the field ----
+    (@attr attr $field:ident, $ty:ty, $wire:literal, $name:ident, $attribute:ident) => {
+        if $name.eq_ignore_ascii_case($wire) {
+            $field = Some($crate::proto::xml::parse_attribute::<$ty>($attribute)?);
+            return Ok(());
+        }
+    };
+    (@attr opt_attr $field:ident, $ty:ty, $wire:literal, $name:ident, $attribute:ident) => {
+        if $name.eq_ignore_ascii_case($wire) {
+            $field = Some($crate::proto::xml::parse_attribute::<$ty>($attribute)?);
+            return Ok(());
+        }
+    };
+    (@attr $kind:ident $field:ident, $ty:ty, $wire:literal, $name:ident, $attribute:ident) => {};
 
     // ---- decoding: does this child belong to the field? ----
     (@matches attr $child:ident $wire:literal $($alias:literal)*) => { false };

@@ -10,14 +10,14 @@ mod value;
 mod writer;
 
 pub use element::{Element, Node};
-pub use reader::{DecodeError, DecodeErrorKind, Tag, XmlReader};
-pub use value::{Decimal, Minutes, WriteXml, XmlText, XmlValue, read_attribute};
+pub use reader::{DecodeError, DecodeErrorKind, Tag, XmlReader, parse_attribute};
+pub use value::{Decimal, Minutes, WriteXml, XmlText, XmlValue, read_attribute, trimmed};
 pub use writer::{EncodeError, EncodeOptions, NhsNumberCasing, XmlWriter};
 
 /// Reads a whole document whose root element is `root` (any ASCII case) as
 /// `T`.
 pub fn decode_document<T: XmlValue>(document: &str, root: &'static str) -> Result<T, DecodeError> {
-    let mut reader = XmlReader::new(document);
+    let mut reader = XmlReader::new(document.as_bytes());
     let tag = reader.root()?;
     if !tag.is(root) {
         let found = tag.name().to_owned();

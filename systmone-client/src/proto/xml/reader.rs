@@ -6,10 +6,12 @@
 
 use std::borrow::Cow;
 
+use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
 use super::element::{Element, Node};
+use super::value::XmlText;
 
 /// What was wrong with a document, and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -116,6 +118,20 @@ impl<'a> Tag<'a> {
         Ok(out)
     }
 
+    /// Calls `f` with each attribute's name and the attribute (parse its
+    /// value with [`parse_attribute`] only when it is wanted). Duplicate
+    /// attributes are not an error: the last one wins.
+    pub fn for_each_attribute(
+        &self,
+        mut f: impl FnMut(&str, &Attribute<'_>) -> Result<(), DecodeErrorKind>,
+    ) -> Result<(), DecodeErrorKind> {
+        for attribute in self.start.attributes().with_checks(false) {
+            let attribute = attribute.map_err(|e| DecodeErrorKind::Xml(e.to_string()))?;
+            f(attribute.key.into_inner(), &attribute)?;
+        }
+        Ok(())
+    }
+
     /// The value of attribute `name` (ASCII-case-insensitive), if present.
     pub fn attribute(&self, name: &str) -> Result<Option<String>, DecodeErrorKind> {
         for attribute in self.start.attributes() {
@@ -142,8 +158,13 @@ pub struct XmlReader<'a> {
 
 impl<'a> XmlReader<'a> {
     /// A reader over a complete document.
-    pub fn new(document: &'a str) -> Self {
-        let mut reader = Reader::from_str(document);
+    ///
+    /// The bytes are checked to be UTF-8 as they are read (quick-xml does
+    /// so event by event), so there is no separate pass over a large
+    /// document; a leading byte-order mark is skipped.
+    pub fn new(document: &'a [u8]) -> Self {
+        let document = document.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(document);
+        let mut reader = Reader::from_reader(document);
         let config = reader.config_mut();
         config.check_end_names = true;
         config.expand_empty_elements = false;
@@ -257,10 +278,15 @@ impl<'a> XmlReader<'a> {
         if tag.empty {
             return Ok(String::new());
         }
-        let mut out: Option<Cow<'a, str>> = None;
-        let mut push = |piece: Cow<'a, str>| match &mut out {
-            None => out = Some(piece),
-            Some(existing) => existing.to_mut().push_str(&piece),
+        // Borrowed until a second piece arrives: most values are one run of
+        // text and cost exactly one allocation.
+        let mut out: Cow<'a, str> = Cow::Borrowed("");
+        let mut push = |piece: Cow<'a, str>| {
+            if out.is_empty() {
+                out = piece;
+            } else {
+                out.to_mut().push_str(&piece);
+            }
         };
         loop {
             match self.next_event()? {
@@ -269,11 +295,12 @@ impl<'a> XmlReader<'a> {
                 Event::GeneralRef(reference) => {
                     let resolved =
                         resolve_reference(&reference).map_err(|kind| self.error(kind))?;
-                    push(Cow::Owned(resolved.to_string()));
+                    let mut buf = [0u8; 4];
+                    push(Cow::Owned(resolved.encode_utf8(&mut buf).to_owned()));
                 }
                 Event::End(_) => {
                     self.path.pop();
-                    return Ok(out.map(Cow::into_owned).unwrap_or_default());
+                    return Ok(out.into_owned());
                 }
                 Event::Start(start) | Event::Empty(start) => {
                     let found = start.name().into_inner().to_owned();
@@ -375,6 +402,21 @@ impl<'a> XmlReader<'a> {
                 }
             }
         }
+    }
+}
+
+/// Parses an attribute's value (unescaped and normalised) as `T`.
+pub fn parse_attribute<T: XmlText>(attribute: &Attribute<'_>) -> Result<T, DecodeErrorKind> {
+    let value = attribute
+        .normalized_value(XmlVersion::Implicit1_0)
+        .map_err(|e| DecodeErrorKind::Xml(e.to_string()))?
+        .into_owned();
+    match T::from_owned(value) {
+        Ok(parsed) => Ok(parsed),
+        Err(value) => Err(DecodeErrorKind::InvalidValue {
+            value,
+            expected: T::EXPECTED,
+        }),
     }
 }
 

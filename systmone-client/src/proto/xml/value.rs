@@ -45,6 +45,12 @@ pub trait XmlText: Sized {
     /// Parses the text (not yet trimmed).
     fn parse_text(text: &str) -> Option<Self>;
 
+    /// Parses owned text, handing it back on failure; types that keep the
+    /// text (strings) override this to avoid a copy.
+    fn from_owned(text: String) -> Result<Self, String> {
+        Self::parse_text(&text).ok_or(text)
+    }
+
     /// The text to write.
     fn to_text(&self) -> Cow<'_, str>;
 
@@ -57,9 +63,9 @@ pub trait XmlText: Sized {
 impl<T: XmlText> XmlValue for T {
     fn read<'a>(reader: &mut XmlReader<'a>, tag: Tag<'a>) -> Result<Self, DecodeError> {
         let text = reader.text(tag)?;
-        T::parse_text(&text).ok_or_else(|| {
+        T::from_owned(text).map_err(|value| {
             reader.error(DecodeErrorKind::InvalidValue {
-                value: text,
+                value,
                 expected: T::EXPECTED,
             })
         })
@@ -104,6 +110,10 @@ impl XmlText for String {
     /// narrative lines and display names carry significant spaces.
     fn parse_text(text: &str) -> Option<Self> {
         Some(text.to_owned())
+    }
+
+    fn from_owned(text: String) -> Result<Self, String> {
+        Ok(text)
     }
 
     fn to_text(&self) -> Cow<'_, str> {
@@ -163,7 +173,7 @@ impl XmlText for NaiveDate {
                 if text.len() > 10 {
                     parse_date_time(text)?;
                 }
-                NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()
+                parse_plain_date(date)
             }
             _ => None,
         }
@@ -190,11 +200,40 @@ impl XmlText for NaiveDateTime {
     }
 }
 
+/// The number written by ASCII digits `bytes`.
+fn number(bytes: &[u8]) -> Option<u32> {
+    bytes.iter().try_fold(0u32, |n, &b| {
+        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+    })
+}
+
+/// `YYYY-MM-DD`, read by position (chrono's format-string parser is
+/// several times slower, and a record holds thousands of dates).
+fn parse_plain_date(text: &str) -> Option<NaiveDate> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = i32::try_from(number(&b[..4])?).ok()?;
+    NaiveDate::from_ymd_opt(year, number(&b[5..7])?, number(&b[8..10])?)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS`, read by position.
+fn parse_plain_date_time(text: &str) -> Option<NaiveDateTime> {
+    let b = text.as_bytes();
+    if b.len() != 19 || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    parse_plain_date(&text[..10])?.and_hms_opt(
+        number(&b[11..13])?,
+        number(&b[14..16])?,
+        number(&b[17..19])?,
+    )
+}
+
 fn parse_date_time(text: &str) -> Option<NaiveDateTime> {
     if text.len() == 10 {
-        return NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .ok()
-            .map(|d| d.and_time(NaiveTime::MIN));
+        return parse_plain_date(text).map(|d| d.and_time(NaiveTime::MIN));
     }
     let main = text.get(..19)?;
     let mut rest = &text[19..];
@@ -215,10 +254,20 @@ fn parse_date_time(text: &str) -> Option<NaiveDateTime> {
                 .bytes()
                 .chain(rest[4..].bytes())
                 .all(|b| b.is_ascii_digit()));
-    if !zone_ok || main.as_bytes()[10] != b'T' {
+    if !zone_ok {
         return None;
     }
-    NaiveDateTime::parse_from_str(main, "%Y-%m-%dT%H:%M:%S").ok()
+    parse_plain_date_time(main)
+}
+
+/// `text` without surrounding whitespace, reusing its allocation when
+/// there is nothing to trim (the usual case).
+pub fn trimmed(text: String) -> String {
+    if text.trim().len() == text.len() {
+        text
+    } else {
+        text.trim().to_owned()
+    }
 }
 
 /// A decimal number kept as its text, so `71.50` is sent back as `71.50`
@@ -257,6 +306,14 @@ impl XmlText for Decimal {
 
     fn parse_text(text: &str) -> Option<Self> {
         Decimal::new(text)
+    }
+
+    fn from_owned(text: String) -> Result<Self, String> {
+        if Decimal::new(&text).is_some() {
+            Ok(Self(trimmed(text)))
+        } else {
+            Err(text)
+        }
     }
 
     fn to_text(&self) -> Cow<'_, str> {
