@@ -62,12 +62,17 @@ pub trait XmlText: Sized {
 
 impl<T: XmlText> XmlValue for T {
     fn read<'a>(reader: &mut XmlReader<'a>, tag: Tag<'a>) -> Result<Self, DecodeError> {
+        // Keep the tag (a cheap borrow) to name the element in an error.
+        let element = tag.clone();
         let text = reader.text(tag)?;
         T::from_owned(text).map_err(|value| {
-            reader.error(DecodeErrorKind::InvalidValue {
-                value,
-                expected: T::EXPECTED,
-            })
+            reader.error_in(
+                element.name(),
+                DecodeErrorKind::InvalidValue {
+                    value,
+                    expected: T::EXPECTED,
+                },
+            )
         })
     }
 
