@@ -316,3 +316,57 @@ fn invalid_utf8_is_an_error_not_a_panic() {
             .is_err()
     );
 }
+
+/// Documents of several functions, requests and responses, joined by the
+/// separators peers use (none, LF, CRLF, blank lines, a declaration).
+fn stream() -> impl Strategy<Value = (Vec<Request<AnyRequest>>, Vec<u8>)> {
+    let separator = prop_oneof![
+        Just(""),
+        Just("\n"),
+        Just("\r\n"),
+        Just("\r\n\r\n\t "),
+        Just("\n<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"),
+    ];
+    proptest::collection::vec((header(), AnyRequest::xml_strategy(), separator), 1..5).prop_map(
+        |parts| {
+            let mut requests = Vec::new();
+            let mut bytes = Vec::new();
+            for (header, parameters, separator) in parts {
+                let request = Request::any(header, parameters);
+                bytes.extend_from_slice(
+                    &encode_request(&request, EncodeOptions::default()).unwrap(),
+                );
+                bytes.extend_from_slice(separator.as_bytes());
+                requests.push(request);
+            }
+            (requests, bytes)
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn a_stream_of_different_functions_splits_the_same_anywhere(
+        (requests, bytes) in stream(),
+        cuts in proptest::collection::vec(any::<proptest::sample::Index>(), 0..16),
+    ) {
+        use tokio_util::codec::Decoder;
+        let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(bytes.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut codec = DocumentCodec::new();
+        let mut buf = bytes::BytesMut::new();
+        let mut decoded = Vec::new();
+        let mut last = 0;
+        for cut in cuts.into_iter().chain([bytes.len()]) {
+            buf.extend_from_slice(&bytes[last..cut]);
+            last = cut;
+            while let Some(frame) = codec.decode(&mut buf).unwrap() {
+                decoded.push(decode_request(&frame).unwrap());
+            }
+        }
+        prop_assert!(codec.decode_eof(&mut buf).unwrap().is_none());
+        prop_assert_eq!(decoded, requests);
+    }
+}
