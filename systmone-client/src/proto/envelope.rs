@@ -223,11 +223,18 @@ pub fn encode_request<P: WriteXml>(
 
 /// Writes a response as one line of XML (no trailing newline), or with raw
 /// line breaks in text when `options.raw_line_breaks` is set (SystmOne's own
-/// habit, for a faithful mock).
+/// habit, for a faithful mock). The NHS number element is always
+/// `NHSNumber`, whatever `options` says.
 pub fn encode_response<R: WriteXml>(
     response: &Response<R>,
     options: EncodeOptions,
 ) -> Result<Bytes, EncodeError> {
+    // Responses always say `NHSNumber` (§6.3); the casing option is for
+    // requests to an S1 that might want `NhsNumber`.
+    let options = EncodeOptions {
+        nhs_number_casing: super::NhsNumberCasing::Schema,
+        ..options
+    };
     let mut w = XmlWriter::new(options);
     w.start(RESPONSE_ROOT);
     let h = &response.header;
@@ -432,7 +439,9 @@ fn read_response<R>(
         } else if child.is("RequestUID") {
             request_uid = Some(reader.text(child)?);
         } else if child.is("Function") {
-            function = Some(trimmed_text(&mut reader, child)?);
+            // The first wins: the body is decoded as the function it names.
+            let name = trimmed_text(&mut reader, child)?;
+            function.get_or_insert(name);
         } else if child.is("FunctionVersion") {
             header.function_version = trimmed_text(&mut reader, child)?;
         } else if child.is("ResponseUID") {
@@ -468,19 +477,23 @@ fn read_response<R>(
     Ok(Response { header, body })
 }
 
-/// Reads `Response`: an error when its first child is `ErrorMessage` or
-/// `PermanentError` (looked at on a cheap clone of the reader), otherwise
-/// the function's answer.
+/// How far into `Response` to look for `ErrorMessage`: error responses are
+/// small, so an `ErrorMessage` further in than this is not one, and a
+/// multi-megabyte answer is never scanned twice.
+const ERROR_PEEK_BYTES: u64 = 64 * 1024;
+
+/// Reads `Response`: an error when it has an `ErrorMessage` or
+/// `PermanentError` child (§3.2; looked for on a cheap clone of the reader,
+/// within its first 64 KiB, so elements SystmOne may add before them do not
+/// hide an error), otherwise the function's answer.
 fn read_answer<'a, R>(
     function: &str,
     reader: &mut XmlReader<'a>,
     tag: Tag<'a>,
     read_body: &mut BodyReader<'_, R>,
 ) -> Result<Result<R, ErrorResponse>, DecodeError> {
-    let mut peek = reader.clone();
-    let is_error = peek
-        .next_child(&tag)?
-        .is_some_and(|first| first.is("ErrorMessage") || first.is("PermanentError"));
+    let is_error =
+        reader.has_child_within(&tag, &["ErrorMessage", "PermanentError"], ERROR_PEEK_BYTES);
     if is_error {
         ErrorResponse::read(reader, tag).map(Err)
     } else {

@@ -174,6 +174,55 @@ impl<'a> XmlReader<'a> {
         }
     }
 
+    /// Whether `tag` has a direct child named one of `names`, looking (on a
+    /// copy of this reader, which is left where it was) only at its first
+    /// `within` bytes: a bounded look-ahead that never scans a large element.
+    pub fn has_child_within(&self, tag: &Tag<'a>, names: &[&str], within: u64) -> bool {
+        if tag.empty {
+            return false;
+        }
+        let mut peek = self.clone();
+        let start = peek.position();
+        let mut depth = 0usize;
+        while peek.position() - start <= within {
+            match peek.reader.read_event() {
+                Ok(Event::Start(start)) => {
+                    if depth == 0
+                        && names
+                            .iter()
+                            .any(|n| start.name().into_inner().eq_ignore_ascii_case(n))
+                    {
+                        return true;
+                    }
+                    depth += 1;
+                }
+                Ok(Event::Empty(start)) => {
+                    if depth == 0
+                        && names
+                            .iter()
+                            .any(|n| start.name().into_inner().eq_ignore_ascii_case(n))
+                    {
+                        return true;
+                    }
+                }
+                Ok(Event::End(_)) => {
+                    if depth == 0 {
+                        return false;
+                    }
+                    depth -= 1;
+                }
+                Ok(Event::Eof) | Err(_) => return false,
+                Ok(_) => {}
+            }
+        }
+        false
+    }
+
+    /// The byte offset reached in the document.
+    pub fn position(&self) -> u64 {
+        self.reader.buffer_position()
+    }
+
     /// An error of `kind` at the current position.
     pub fn error(&self, kind: DecodeErrorKind) -> DecodeError {
         DecodeError {
