@@ -158,6 +158,27 @@ fn bench(c: &mut Criterion) {
     group.bench_function("typed_decode_and_drop", |b| {
         b.iter(|| decode_response::<GetPatientRecord>(black_box(&record)))
     });
+    group.bench_function("cursor_walk_text", |b| {
+        fn walk<'a>(
+            r: &mut systmone_client::proto::xml::XmlReader<'a>,
+            t: &systmone_client::proto::xml::Tag<'a>,
+        ) -> usize {
+            let mut n = 0;
+            while let Ok(Some(c)) = r.next_child(t) {
+                if c.is("Line") || c.is("Dose") || c.is("Units") || c.is("Value") {
+                    n += r.text(c).map_or(0, |s| s.len());
+                } else {
+                    n += walk(r, &c);
+                }
+            }
+            n
+        }
+        b.iter(|| {
+            let mut r = systmone_client::proto::xml::XmlReader::new(black_box(&record));
+            let t = r.root().unwrap_or_else(|e| panic!("{e}"));
+            walk(&mut r, &t)
+        })
+    });
     group.bench_function("framing_64k_reads", |b| {
         b.iter(|| {
             let mut codec = DocumentCodec::new();

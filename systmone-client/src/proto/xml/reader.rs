@@ -152,8 +152,11 @@ impl<'a> Tag<'a> {
 #[derive(Debug, Clone)]
 pub struct XmlReader<'a> {
     reader: Reader<&'a [u8]>,
-    /// Start tags of the open elements, root first (borrowed, so cheap).
-    path: Vec<BytesStart<'a>>,
+    /// The document, to rebuild the path of open elements when an error
+    /// needs it (rare), rather than keep a stack on every element (always).
+    document: &'a [u8],
+    /// How many elements are open.
+    depth: usize,
 }
 
 impl<'a> XmlReader<'a> {
@@ -170,7 +173,8 @@ impl<'a> XmlReader<'a> {
         config.expand_empty_elements = false;
         Self {
             reader,
-            path: Vec::new(),
+            document,
+            depth: 0,
         }
     }
 
@@ -225,15 +229,11 @@ impl<'a> XmlReader<'a> {
 
     /// An error of `kind` at the current position.
     pub fn error(&self, kind: DecodeErrorKind) -> DecodeError {
+        let offset = self.reader.buffer_position();
         DecodeError {
             kind,
-            path: self
-                .path
-                .iter()
-                .map(|s| s.name().into_inner())
-                .collect::<Vec<_>>()
-                .join("/"),
-            offset: usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX),
+            path: open_elements(self.document, offset),
+            offset: usize::try_from(offset).unwrap_or(usize::MAX),
         }
     }
 
@@ -247,22 +247,25 @@ impl<'a> XmlReader<'a> {
         error
     }
 
+    #[inline(always)]
     fn next_event(&mut self) -> Result<Event<'a>, DecodeError> {
         self.reader
             .read_event()
             .map_err(|e| self.error(DecodeErrorKind::Xml(e.to_string())))
     }
 
+    #[inline(always)]
     fn tag(&self, start: BytesStart<'a>, empty: bool) -> Result<Tag<'a>, DecodeError> {
         Ok(Tag { start, empty })
     }
 
+    #[inline(always)]
     fn enter(&mut self, tag: &Tag<'a>) -> Result<(), DecodeError> {
         if !tag.empty {
-            if self.path.len() >= MAX_DEPTH {
+            if self.depth >= MAX_DEPTH {
                 return Err(self.error(DecodeErrorKind::TooDeep { max: MAX_DEPTH }));
             }
-            self.path.push(tag.start.clone());
+            self.depth += 1;
         }
         Ok(())
     }
@@ -295,6 +298,7 @@ impl<'a> XmlReader<'a> {
     /// Each child returned must be consumed (read, skipped, decoded or
     /// captured) before the next call. Text between child elements is
     /// ignored.
+    #[inline]
     pub fn next_child(&mut self, parent: &Tag<'a>) -> Result<Option<Tag<'a>>, DecodeError> {
         if parent.empty {
             return Ok(None);
@@ -308,7 +312,7 @@ impl<'a> XmlReader<'a> {
                 }
                 Event::Empty(start) => return self.tag(start, true).map(Some),
                 Event::End(_) => {
-                    self.path.pop();
+                    self.depth -= 1;
                     return Ok(None);
                 }
                 Event::Eof => {
@@ -348,7 +352,7 @@ impl<'a> XmlReader<'a> {
                     push(Cow::Owned(resolved.encode_utf8(&mut buf).to_owned()));
                 }
                 Event::End(_) => {
-                    self.path.pop();
+                    self.depth -= 1;
                     return Ok(out.into_owned());
                 }
                 Event::Start(start) | Event::Empty(start) => {
@@ -394,7 +398,7 @@ impl<'a> XmlReader<'a> {
                     push_text(&mut nodes, c.encode_utf8(&mut [0u8; 4]));
                 }
                 Event::End(_) => {
-                    self.path.pop();
+                    self.depth -= 1;
                     if nodes.iter().any(|n| matches!(n, Node::Element(_))) {
                         nodes.retain(|n| !matches!(n, Node::Text(t) if t.trim().is_empty()));
                     }
@@ -422,7 +426,7 @@ impl<'a> XmlReader<'a> {
                 Event::End(_) => {
                     depth -= 1;
                     if depth == 0 {
-                        self.path.pop();
+                        self.depth -= 1;
                         return Ok(());
                     }
                 }
@@ -452,6 +456,25 @@ impl<'a> XmlReader<'a> {
             }
         }
     }
+}
+
+/// The path (`A/B/C`) of the elements open at byte `offset` of `document`,
+/// found by reading it again from the start: only errors need it.
+fn open_elements(document: &[u8], offset: u64) -> String {
+    let mut reader = Reader::from_reader(document);
+    reader.config_mut().check_end_names = false;
+    let mut open: Vec<String> = Vec::new();
+    while reader.buffer_position() < offset {
+        match reader.read_event() {
+            Ok(Event::Start(start)) => open.push(start.name().into_inner().to_owned()),
+            Ok(Event::End(_)) => {
+                open.pop();
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    open.join("/")
 }
 
 /// Parses an attribute's value (unescaped and normalised) as `T`.
