@@ -334,22 +334,15 @@ impl<'a> XmlReader<'a> {
         // Borrowed until a second piece arrives: most values are one run of
         // text and cost exactly one allocation.
         let mut out: Cow<'a, str> = Cow::Borrowed("");
-        let mut push = |piece: Cow<'a, str>| {
-            if out.is_empty() {
-                out = piece;
-            } else {
-                out.to_mut().push_str(&piece);
-            }
-        };
         loop {
             match self.next_event()? {
-                Event::Text(text) => push(text.xml10_content()),
-                Event::CData(cdata) => push(cdata.xml10_content()),
+                Event::Text(text) => append(&mut out, text.xml10_content()),
+                Event::CData(cdata) => append(&mut out, cdata.xml10_content()),
                 Event::GeneralRef(reference) => {
                     let resolved =
                         resolve_reference(&reference).map_err(|kind| self.error(kind))?;
-                    let mut buf = [0u8; 4];
-                    push(Cow::Owned(resolved.encode_utf8(&mut buf).to_owned()));
+                    // Appended in place: no allocation per reference.
+                    out.to_mut().push(resolved);
                 }
                 Event::End(_) => {
                     self.depth -= 1;
@@ -455,6 +448,15 @@ impl<'a> XmlReader<'a> {
                 }
             }
         }
+    }
+}
+
+/// Appends a piece of text, keeping it borrowed while it is the only one.
+fn append<'a>(out: &mut Cow<'a, str>, piece: Cow<'a, str>) {
+    if out.is_empty() {
+        *out = piece;
+    } else {
+        out.to_mut().push_str(&piece);
     }
 }
 
