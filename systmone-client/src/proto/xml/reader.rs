@@ -336,8 +336,8 @@ impl<'a> XmlReader<'a> {
         let mut out: Cow<'a, str> = Cow::Borrowed("");
         loop {
             match self.next_event()? {
-                Event::Text(text) => append(&mut out, text.xml10_content()),
-                Event::CData(cdata) => append(&mut out, cdata.xml10_content()),
+                Event::Text(text) => append(&mut out, line_ends(text.into_inner())),
+                Event::CData(cdata) => append(&mut out, line_ends(cdata.into_inner())),
                 Event::GeneralRef(reference) => {
                     let resolved =
                         resolve_reference(&reference).map_err(|kind| self.error(kind))?;
@@ -451,6 +451,28 @@ impl<'a> XmlReader<'a> {
     }
 }
 
+/// Text with XML's line-end normalisation (`\r\n` and `\r` become `\n`).
+/// Values are short and rarely hold a `\r`, so a plain byte check comes
+/// first; this runs for every text value of a record.
+fn line_ends(text: Cow<'_, str>) -> Cow<'_, str> {
+    if !text.as_bytes().contains(&b'\r') {
+        return text;
+    }
+    let mut normalized = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' {
+            if chars.peek() == Some(&'\n') {
+                chars.next();
+            }
+            normalized.push('\n');
+        } else {
+            normalized.push(c);
+        }
+    }
+    Cow::Owned(normalized)
+}
+
 /// Appends a piece of text, keeping it borrowed while it is the only one.
 fn append<'a>(out: &mut Cow<'a, str>, piece: Cow<'a, str>) {
     if out.is_empty() {
@@ -481,10 +503,20 @@ fn open_elements(document: &[u8], offset: u64) -> String {
 
 /// Parses an attribute's value (unescaped and normalised) as `T`.
 pub fn parse_attribute<T: XmlText>(attribute: &Attribute<'_>) -> Result<T, DecodeErrorKind> {
-    let value = attribute
-        .normalized_value(XmlVersion::Implicit1_0)
-        .map_err(|e| DecodeErrorKind::Xml(e.to_string()))?
-        .into_owned();
+    // Most values hold no reference and no whitespace to normalise: take
+    // them as they are, and leave the full rules to quick-xml otherwise.
+    let plain = !attribute
+        .value
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'\t' | b'\n' | b'\r'));
+    let value = if plain {
+        attribute.value.clone().into_owned()
+    } else {
+        attribute
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map_err(|e| DecodeErrorKind::Xml(e.to_string()))?
+            .into_owned()
+    };
     match T::from_owned(value) {
         Ok(parsed) => Ok(parsed),
         Err(value) => Err(DecodeErrorKind::InvalidValue {

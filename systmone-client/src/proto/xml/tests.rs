@@ -95,3 +95,39 @@ proptest! {
         prop_assert_eq!(round_trip(&value), value);
     }
 }
+
+#[test]
+fn line_ends_and_attribute_whitespace_follow_xml_rules() {
+    let text: String = decode_document("<R>a\r\nb\rc&#13;d</R>", "R").unwrap();
+    assert_eq!(
+        text, "a\nb\nc\rd",
+        "raw CR LF and CR become LF; an escaped CR stays"
+    );
+    let code: Code = decode_document(
+        "<Code Scheme=\"CTV3\" Code=\"X\" Term=\"a\tb\nc&#10;d &amp; e\"/>",
+        "Code",
+    )
+    .unwrap();
+    assert_eq!(code.term.as_deref(), Some("a b c\nd & e"));
+}
+
+#[test]
+fn attributes_are_split_strictly() {
+    let ok: Code = decode_document(
+        "<Code  Scheme = 'CTV3'\n\tCode=\"a>b\" Term=\"it's\" />",
+        "Code",
+    )
+    .unwrap();
+    assert_eq!(
+        (ok.code.as_str(), ok.term.as_deref()),
+        ("a>b", Some("it's"))
+    );
+    for bad in [
+        "<Code Scheme=CTV3 Code=\"X\"/>",
+        "<Code Scheme=\"CTV3 Code=\"X\"/>",
+        "<Code Scheme Code=\"X\"/>",
+        "<Code =\"CTV3\" Code=\"X\"/>",
+    ] {
+        assert!(decode_document::<Code>(bad, "Code").is_err(), "{bad}");
+    }
+}
