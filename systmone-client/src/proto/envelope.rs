@@ -325,11 +325,7 @@ fn read_request(
         }
     }
     reader.finish()?;
-    let missing = |name| DecodeError {
-        kind: DecodeErrorKind::Missing { name },
-        path: REQUEST_ROOT.to_owned(),
-        offset: 0,
-    };
+    let missing = |name| missing_in(REQUEST_ROOT, name);
     header.api_key = api_key.ok_or_else(|| missing("APIKey"))?;
     header.device_id = device_id.ok_or_else(|| missing("DeviceID"))?;
     header.device_version = device_version.ok_or_else(|| missing("DeviceVersion"))?;
@@ -368,6 +364,15 @@ fn read_request(
         function,
         parameters,
     })
+}
+
+/// A required envelope element `name` is missing from `root`.
+fn missing_in(root: &str, name: &'static str) -> DecodeError {
+    DecodeError {
+        kind: DecodeErrorKind::Missing { name },
+        path: root.to_owned(),
+        offset: 0,
+    }
 }
 
 fn unknown<T>(name: &str) -> Result<T, DecodeError> {
@@ -460,11 +465,7 @@ fn read_response<R>(
         }
     }
     reader.finish()?;
-    let missing = |name| DecodeError {
-        kind: DecodeErrorKind::Missing { name },
-        path: RESPONSE_ROOT.to_owned(),
-        offset: 0,
-    };
+    let missing = |name| missing_in(RESPONSE_ROOT, name);
     header.request_uid = request_uid.ok_or_else(|| missing("RequestUID"))?;
     header.function = function.ok_or_else(|| missing("Function"))?;
     let body = match (answer, deferred) {

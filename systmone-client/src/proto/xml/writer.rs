@@ -108,14 +108,7 @@ impl XmlWriter {
             debug_assert!(false, "end() without an open element");
             return;
         };
-        if self.open_tag {
-            self.out.extend_from_slice(b"/>");
-            self.open_tag = false;
-        } else {
-            self.out.extend_from_slice(b"</");
-            self.out.extend_from_slice(name.as_bytes());
-            self.out.push(b'>');
-        }
+        self.raw_name_end(name);
     }
 
     /// `<name>value</name>`.
