@@ -34,7 +34,7 @@ xml_struct! {
 
 /// The envelope fields of a request, other than the function and its
 /// parameters. `Debug` and serde never show the API key.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, serde::Serialize)]
 pub struct RequestHeader {
     /// The product's key issued by TPP.
     #[serde(serialize_with = "redacted")]
@@ -51,6 +51,20 @@ pub struct RequestHeader {
     /// Coding schemes for the response; absent means SystmOne's defaults.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output_scheme: Option<OutputScheme>,
+}
+
+/// Empty credentials and ids, and function version `1.0` (the only one).
+impl Default for RequestHeader {
+    fn default() -> Self {
+        Self {
+            api_key: String::new(),
+            device_id: String::new(),
+            device_version: String::new(),
+            request_uid: String::new(),
+            function_version: FUNCTION_VERSION.to_owned(),
+            output_scheme: None,
+        }
+    }
 }
 
 fn redacted<S: serde::Serializer>(_: &str, s: S) -> Result<S::Ok, S::Error> {
@@ -144,14 +158,63 @@ pub struct ResponseHeader {
     pub response_uid: String,
 }
 
-xml_struct! {
-    /// SystmOne refused or failed the request (§3.2).
-    pub struct ErrorResponse {
-        /// What went wrong, in SystmOne's words (do not branch on the text).
-        dflt message: String = "ErrorMessage",
-        /// `true`: the same request will fail again. `false`: temporary,
-        /// retry later. Absent is treated as permanent.
-        opt permanent: bool = "PermanentError",
+/// SystmOne refused or failed the request (§3.2).
+///
+/// Read leniently, because losing an error is worse than misreading its
+/// flag: `PermanentError` may be `true`/`false` in any case, `1`/`0` or
+/// `yes`/`no`; anything else (or nothing) is `None`, treated as permanent.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ErrorResponse {
+    /// What went wrong, in SystmOne's words (do not branch on the text).
+    pub message: String,
+    /// `true`: the same request will fail again. `false`: temporary, retry
+    /// later. `None` (absent or unreadable) is treated as permanent.
+    pub permanent: Option<bool>,
+}
+
+impl XmlValue for ErrorResponse {
+    fn read<'a>(reader: &mut XmlReader<'a>, tag: Tag<'a>) -> Result<Self, DecodeError> {
+        let mut error = ErrorResponse {
+            message: String::new(),
+            permanent: None,
+        };
+        while let Some(child) = reader.next_child(&tag)? {
+            if child.is("ErrorMessage") {
+                error.message = reader.text(child)?;
+            } else if child.is("PermanentError") {
+                let text = reader.text(child)?.trim().to_ascii_lowercase();
+                error.permanent = match text.as_str() {
+                    "true" | "1" | "yes" => Some(true),
+                    "false" | "0" | "no" => Some(false),
+                    _ => None,
+                };
+            } else {
+                reader.skip(child)?;
+            }
+        }
+        Ok(error)
+    }
+
+    fn write(&self, name: &'static str, w: &mut XmlWriter) {
+        w.start(name);
+        w.text_element("ErrorMessage", &self.message);
+        if let Some(permanent) = self.permanent {
+            w.text_element("PermanentError", if permanent { "true" } else { "false" });
+        }
+        w.end();
+    }
+}
+
+#[cfg(any(test, feature = "proptest"))]
+impl super::strategy::XmlArbitrary for ErrorResponse {
+    fn xml_strategy() -> proptest::strategy::BoxedStrategy<Self> {
+        use proptest::prelude::*;
+        (
+            super::strategy::xml_text(),
+            proptest::option::of(any::<bool>()),
+        )
+            .prop_map(|(message, permanent)| ErrorResponse { message, permanent })
+            .boxed()
     }
 }
 
@@ -204,6 +267,11 @@ pub fn encode_request<P: WriteXml>(
     request: &Request<P>,
     options: EncodeOptions,
 ) -> Result<Bytes, EncodeError> {
+    // A request is always one line (§1.7), whatever `options` says.
+    let options = EncodeOptions {
+        raw_line_breaks: false,
+        ..options
+    };
     let mut w = XmlWriter::new(options);
     w.start(REQUEST_ROOT);
     let h = &request.header;
@@ -235,7 +303,7 @@ pub fn encode_response<R: WriteXml>(
         nhs_number_casing: super::NhsNumberCasing::Schema,
         ..options
     };
-    let mut w = XmlWriter::new(options);
+    let mut w = XmlWriter::new(options).for_response();
     w.start(RESPONSE_ROOT);
     let h = &response.header;
     w.text_element("DeviceID", &h.device_id);

@@ -131,6 +131,9 @@ pub struct DocumentCodec {
     /// Prolog bytes discarded before the current document, counted against
     /// the size cap so an endless comment cannot spin forever.
     prolog_len: usize,
+    /// Where the search for the end of an unfinished comment or declaration
+    /// before the root resumes, so it is never scanned twice.
+    prolog_resume: usize,
     poisoned: bool,
 }
 
@@ -151,6 +154,7 @@ impl DocumentCodec {
             depth: 0,
             stream_offset: 0,
             prolog_len: 0,
+            prolog_resume: 0,
             poisoned: false,
         }
     }
@@ -272,6 +276,9 @@ impl DocumentCodec {
                         _ => State::Pi { question: false },
                     };
                 }
+                State::StartTag { slash: true } if b != b'>' => {
+                    return Err(self.malformed(i, "'/' in a tag must be followed by '>'"));
+                }
                 State::StartTag { slash } => match b {
                     b'"' | b'\'' => self.state = State::Quoted { quote: b },
                     b'/' => self.state = State::StartTag { slash: true },
@@ -279,6 +286,7 @@ impl DocumentCodec {
                         // A self-closing element: depth is unchanged, and a
                         // self-closing root is a whole document.
                         if self.depth == 0 {
+                            self.fits(i + 1)?;
                             return Ok(Some(i + 1));
                         }
                         self.state = State::Text;
@@ -308,6 +316,7 @@ impl DocumentCodec {
                         }
                         self.depth -= 1;
                         if self.depth == 0 {
+                            self.fits(i + 1)?;
                             return Ok(Some(i + 1));
                         }
                         self.state = State::Text;
@@ -349,9 +358,9 @@ impl DocumentCodec {
                 },
                 b'<' => match buf.get(1) {
                     None => return Ok(()),
-                    Some(b'?') => find_end(buf, 2, b"?>"),
+                    Some(b'?') => self.find_prolog_end(buf, 2, b"?>"),
                     Some(b'!') => match prefix_state(buf, b"<!--") {
-                        Prefix::Yes => find_end(buf, 4, b"-->"),
+                        Prefix::Yes => self.find_prolog_end(buf, 4, b"-->"),
                         Prefix::NeedMore => return Ok(()),
                         Prefix::No => {
                             return Err(self.malformed(
@@ -378,6 +387,7 @@ impl DocumentCodec {
             };
             match consumed {
                 Some(n) => {
+                    self.prolog_resume = 0;
                     self.prolog_len += n;
                     self.stream_offset += n as u64;
                     buf.advance(n);
@@ -395,6 +405,30 @@ impl DocumentCodec {
                 None => return Ok(()),
             }
         }
+    }
+}
+
+impl DocumentCodec {
+    /// The length of the prolog token at the start of `buf` ending with
+    /// `end`, searching from where the last search stopped (a long comment
+    /// arriving in small reads is scanned once).
+    fn find_prolog_end(&mut self, buf: &[u8], from: usize, end: &[u8]) -> Option<usize> {
+        let start = from.max(self.prolog_resume);
+        let found = find_end(buf, start, end);
+        if found.is_none() {
+            // The end marker may straddle the next read.
+            self.prolog_resume = buf.len().saturating_sub(end.len() - 1).max(from);
+        }
+        found
+    }
+
+    /// Whether a document ending at `len` bytes fits the size cap.
+    fn fits(&mut self, len: usize) -> Result<(), FrameError> {
+        if len + self.prolog_len > self.max_len {
+            let max = self.max_len;
+            return Err(self.fail(FrameError::TooLarge { max }));
+        }
+        Ok(())
     }
 }
 
@@ -624,13 +658,47 @@ mod tests {
             Err(FrameError::TooLarge { .. })
         ));
 
+        let exact = b"<R>exactly thirty-three bytes</R>";
+        assert_eq!(exact.len(), 33);
+        let mut codec = DocumentCodec::new().with_max_document_len(33);
+        assert_eq!(all(&mut codec, exact).unwrap().len(), 1);
         let mut codec = DocumentCodec::new().with_max_document_len(32);
-        assert_eq!(
-            all(&mut codec, b"<R>exactly thirty-two bytes</R>")
-                .unwrap()
-                .len(),
-            1
+        assert!(matches!(
+            all(&mut codec, exact),
+            Err(FrameError::TooLarge { max: 32 })
+        ));
+    }
+
+    #[test]
+    fn a_long_comment_before_the_root_arriving_in_small_reads_is_found() {
+        let input = format!(
+            "<!--{}-->\n<?pi {}?><R/>",
+            "x-".repeat(300_000),
+            "y?".repeat(100_000)
         );
+        let mut codec = DocumentCodec::new();
+        let mut buf = BytesMut::new();
+        let mut found = Vec::new();
+        for chunk in input.as_bytes().chunks(1000) {
+            buf.extend_from_slice(chunk);
+            while let Some(d) = codec.decode(&mut buf).unwrap() {
+                found.push(d);
+            }
+        }
+        assert_eq!(found, [Bytes::from_static(b"<R/>")]);
+    }
+
+    #[test]
+    fn a_slash_not_closing_a_tag_is_malformed() {
+        for input in ["<R><A/ ></R>", "<R a=\"1\"/ b=\"2\"></R>"] {
+            assert!(
+                matches!(
+                    all(&mut DocumentCodec::new(), input.as_bytes()),
+                    Err(FrameError::Malformed { .. })
+                ),
+                "{input}"
+            );
+        }
     }
 
     #[test]

@@ -370,3 +370,94 @@ proptest! {
         prop_assert_eq!(decoded, requests);
     }
 }
+
+#[test]
+fn empty_typed_elements_and_attributes_are_no_value() {
+    let doc = "<ClientIntegrationResponse><DeviceID>d</DeviceID><RequestUID>r</RequestUID>\
+        <Function>GetPatientRecord</Function><Response><Identity/>\
+        <Demographics><FirstName>A</FirstName><Surname>B</Surname><DateOfBirth>1970-02-01</DateOfBirth><Sex>U</Sex>\
+        <CareStartDate/><EnglishSpeaker></EnglishSpeaker></Demographics>\
+        <Clinical><Event DateTime=\"\" EventUID=\"e\"><Medication><Drug Scheme=\"Multilex\" ProductID=\"1\" PackID=\"\"/>\
+        <EndDate/><StartDate> </StartDate></Medication><ClinicalCode><Code Scheme=\"CTV3\" Code=\"22A..\"/><Value></Value></ClinicalCode>\
+        </Event></Clinical><RecordState>Closed</RecordState></Response></ClientIntegrationResponse>";
+    let record = decode_response::<GetPatientRecord>(doc.as_bytes())
+        .unwrap()
+        .body
+        .unwrap();
+    let demographics = record.demographics.unwrap();
+    assert_eq!(
+        (demographics.care_start_date, demographics.english_speaker),
+        (None, None)
+    );
+    let event = &record.clinical.unwrap().events[0];
+    assert_eq!(event.date_time, None);
+    assert_eq!(event.medications[0].drug.pack_id, None);
+    assert_eq!(
+        (
+            event.medications[0].start_date,
+            event.medications[0].end_date
+        ),
+        (None, None)
+    );
+    assert_eq!(event.clinical_codes[0].value, None);
+    // A value that is present but wrong is still an error.
+    let bad = doc.replace(
+        "<CareStartDate/>",
+        "<CareStartDate>01/02/2004</CareStartDate>",
+    );
+    let err = decode_response::<GetPatientRecord>(bad.as_bytes()).unwrap_err();
+    assert!(err.path.ends_with("CareStartDate"), "{err}");
+}
+
+#[test]
+fn an_unreadable_permanent_flag_never_loses_the_error() {
+    for (flag, permanent) in [
+        ("<PermanentError/>", None),
+        ("<PermanentError>Yes</PermanentError>", Some(true)),
+        ("<PermanentError> FALSE </PermanentError>", Some(false)),
+        ("<PermanentError>maybe</PermanentError>", None),
+        ("", None),
+    ] {
+        let doc = format!(
+            "<ClientIntegrationResponse><DeviceID/><RequestUID>r</RequestUID><Function>PatientSearch</Function>\
+             <Response><ErrorMessage>Busy</ErrorMessage>{flag}</Response></ClientIntegrationResponse>"
+        );
+        let error = decode_response::<PatientSearch>(doc.as_bytes())
+            .unwrap()
+            .body
+            .unwrap_err();
+        assert_eq!(
+            (error.message.as_str(), error.permanent),
+            ("Busy", permanent),
+            "{flag}"
+        );
+        assert_eq!(error.is_permanent(), permanent.unwrap_or(true));
+    }
+}
+
+#[test]
+fn strategic_reporting_identifier_is_never_sent_in_a_request() {
+    let identity = Identity {
+        nhs_number: Some("9990000034".into()),
+        strategic_reporting_identifier: Some("503".into()),
+        ..Identity::default()
+    };
+    let request = Request::new(
+        RequestHeader::default(),
+        GetPatientRecord {
+            identity: Some(identity.clone()),
+            ..GetPatientRecord::default()
+        },
+    );
+    let bytes = encode_request(&request, EncodeOptions::default()).unwrap();
+    assert!(!String::from_utf8_lossy(&bytes).contains("StrategicReportingIdentifier"));
+    let response = Response {
+        header: response_header("LaunchFunctionality"),
+        body: Ok(LaunchFunctionalityResponse { identity }),
+    };
+    let bytes = encode_response(&response, EncodeOptions::default()).unwrap();
+    assert!(
+        String::from_utf8_lossy(&bytes)
+            .contains("<StrategicReportingIdentifier>503</StrategicReportingIdentifier>")
+    );
+}

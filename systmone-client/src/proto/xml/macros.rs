@@ -133,7 +133,7 @@ macro_rules! xml_struct {
     };
     (@attr opt_attr $field:ident, $ty:ty, $wire:literal, $name:ident, $attribute:ident) => {
         if $name.eq_ignore_ascii_case($wire) {
-            $field = Some($crate::proto::xml::parse_attribute::<$ty>($attribute)?);
+            $field = $crate::proto::xml::parse_optional_attribute::<$ty>($attribute)?;
             return Ok(());
         }
     };
@@ -157,8 +157,7 @@ macro_rules! xml_struct {
         $field.push(<$ty as $crate::proto::xml::XmlValue>::read($reader, $child)?);
     };
     (@read opt $field:ident, $ty:ty, $reader:ident, $child:ident) => {
-        let value = <$ty as $crate::proto::xml::XmlValue>::read($reader, $child)?;
-        $field = if $crate::proto::xml::XmlValue::is_absent(&value) { None } else { Some(value) };
+        $field = <$ty as $crate::proto::xml::XmlValue>::read_optional($reader, $child)?;
     };
     (@read $kind:ident $field:ident, $ty:ty, $reader:ident, $child:ident) => {
         $field = Some(<$ty as $crate::proto::xml::XmlValue>::read($reader, $child)?);

@@ -10,7 +10,9 @@ mod value;
 mod writer;
 
 pub use element::{Element, Node};
-pub use reader::{DecodeError, DecodeErrorKind, Tag, XmlReader, parse_attribute};
+pub use reader::{
+    DecodeError, DecodeErrorKind, Tag, XmlReader, parse_attribute, parse_optional_attribute,
+};
 pub use value::{Decimal, Minutes, WriteXml, XmlText, XmlValue, read_attribute, trimmed};
 pub use writer::{EncodeError, EncodeOptions, NhsNumberCasing, XmlWriter};
 

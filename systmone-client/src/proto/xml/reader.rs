@@ -526,6 +526,18 @@ pub fn parse_attribute<T: XmlText>(attribute: &Attribute<'_>) -> Result<T, Decod
     }
 }
 
+/// Parses an optional attribute's value as `T`; a blank value where `T`
+/// cannot be blank (`DateTime=""`, `PackID=""`) is no value.
+pub fn parse_optional_attribute<T: XmlText>(
+    attribute: &Attribute<'_>,
+) -> Result<Option<T>, DecodeErrorKind> {
+    match parse_attribute::<T>(attribute) {
+        Ok(value) => Ok(Some(value)),
+        Err(_) if attribute.value.trim().is_empty() => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
 /// Resolves `&name;` or `&#N;`: the five predefined entities and character
 /// references to characters XML allows.
 fn resolve_reference(reference: &BytesRef<'_>) -> Result<char, DecodeErrorKind> {

@@ -20,6 +20,17 @@ pub trait XmlValue: Sized {
     fn is_absent(&self) -> bool {
         false
     }
+
+    /// Reads an optional element: "no value" (an absent-meaning value, or
+    /// an empty element where the type cannot be empty, such as a date)
+    /// reads as `None`, as PROTOCOL.md §1.8 asks.
+    fn read_optional<'a>(
+        reader: &mut XmlReader<'a>,
+        tag: Tag<'a>,
+    ) -> Result<Option<Self>, DecodeError> {
+        let value = Self::read(reader, tag)?;
+        Ok((!value.is_absent()).then_some(value))
+    }
 }
 
 /// Anything that can be written as an element: every [`XmlValue`], and the
@@ -82,6 +93,25 @@ impl<T: XmlText> XmlValue for T {
 
     fn is_absent(&self) -> bool {
         self.is_absent_text()
+    }
+
+    fn read_optional<'a>(
+        reader: &mut XmlReader<'a>,
+        tag: Tag<'a>,
+    ) -> Result<Option<Self>, DecodeError> {
+        let element = tag.clone();
+        let text = reader.text(tag)?;
+        match T::from_owned(text) {
+            Ok(value) => Ok((!value.is_absent_text()).then_some(value)),
+            Err(text) if text.trim().is_empty() => Ok(None),
+            Err(value) => Err(reader.error_in(
+                element.name(),
+                DecodeErrorKind::InvalidValue {
+                    value,
+                    expected: T::EXPECTED,
+                },
+            )),
+        }
     }
 }
 

@@ -51,6 +51,8 @@ pub struct XmlWriter {
     open_tag: bool,
     error: Option<EncodeError>,
     options: EncodeOptions,
+    /// Writing a response (some values are only ever sent by SystmOne).
+    response: bool,
 }
 
 impl XmlWriter {
@@ -62,7 +64,19 @@ impl XmlWriter {
             open_tag: false,
             error: None,
             options,
+            response: false,
         }
+    }
+
+    /// Marks the document as a response, written by SystmOne (or the mock).
+    pub(crate) fn for_response(mut self) -> Self {
+        self.response = true;
+        self
+    }
+
+    /// Whether the document is a response.
+    pub fn is_response(&self) -> bool {
+        self.response
     }
 
     /// The options in force.
