@@ -321,8 +321,10 @@ impl Decimal {
             Some((whole, fraction)) => (whole, Some(fraction)),
             None => (body, None),
         };
-        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        (digits(whole) && fraction.is_none_or(digits)).then(|| Self(t.to_owned()))
+        // xs:decimal: digits on at least one side of the point (`.5`, `5.`).
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        let some_digit = !whole.is_empty() || fraction.is_some_and(|f| !f.is_empty());
+        (some_digit && digits(whole) && fraction.is_none_or(digits)).then(|| Self(t.to_owned()))
     }
 
     /// The number as text.
@@ -357,7 +359,9 @@ impl XmlText for Decimal {
 }
 
 /// A duration in whole minutes. SystmOne sends `10` in requests and slot
-/// lists but `10.0` in patient records; both read as 10.
+/// lists but `10.0` in patient records; both read as 10. A fractional
+/// duration (`7.5`) is rounded to the nearest minute, half up: SystmOne's
+/// own forms are whole minutes, and it is always written as a whole number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(transparent)]
 pub struct Minutes(pub u32);
@@ -368,10 +372,18 @@ impl XmlText for Minutes {
     fn parse_text(text: &str) -> Option<Self> {
         let t = text.trim();
         let (whole, fraction) = t.split_once('.').unwrap_or((t, ""));
-        if !fraction.bytes().all(|b| b == b'0') {
+        if !fraction.bytes().all(|b| b.is_ascii_digit())
+            || (whole.is_empty() && fraction.is_empty())
+        {
             return None;
         }
-        whole.parse().ok().map(Minutes)
+        let whole: u32 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().ok()?
+        };
+        let round_up = fraction.as_bytes().first().is_some_and(|d| *d >= b'5');
+        whole.checked_add(u32::from(round_up)).map(Minutes)
     }
 
     fn to_text(&self) -> Cow<'_, str> {
@@ -436,11 +448,19 @@ mod tests {
         assert_eq!(u64::parse_text(" 2788104517 "), Some(2_788_104_517));
         assert_eq!(Decimal::parse_text("71.50").unwrap().as_str(), "71.50");
         assert_eq!(Decimal::parse_text("-3").unwrap().to_f64(), Some(-3.0));
-        for bad in ["", ".", "1.", "1.2.3", "1e5", "abc", "-"] {
+        for good in [".5", "5.", "-0.25", "+3"] {
+            assert!(Decimal::parse_text(good).is_some(), "{good}");
+        }
+        for bad in ["", ".", "-", "1.2.3", "1e5", "abc", "--1"] {
             assert!(Decimal::parse_text(bad).is_none(), "{bad}");
         }
         assert_eq!(Minutes::parse_text("10.0"), Some(Minutes(10)));
         assert_eq!(Minutes::parse_text("10"), Some(Minutes(10)));
-        assert_eq!(Minutes::parse_text("10.5"), None);
+        assert_eq!(Minutes::parse_text("7.5"), Some(Minutes(8)));
+        assert_eq!(Minutes::parse_text("7.49"), Some(Minutes(7)));
+        assert_eq!(Minutes::parse_text(".5"), Some(Minutes(1)));
+        for bad in ["", ".", "-1", "10.x", "ten"] {
+            assert_eq!(Minutes::parse_text(bad), None, "{bad}");
+        }
     }
 }
