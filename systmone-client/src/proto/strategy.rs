@@ -131,3 +131,14 @@ pub fn unknown_elements() -> BoxedStrategy<Vec<Element>> {
     );
     proptest::collection::vec(prop_oneof![leaf, parent], 0..2).boxed()
 }
+
+/// Identifier-like text (codes, user names, statuses): no surrounding
+/// whitespace, which the decoder trims (PROTOCOL.md §1.8).
+pub fn token() -> BoxedStrategy<String> {
+    prop_oneof![
+        "[A-Za-z0-9.]{0,12}",
+        "[A-Za-z]{1,8}( [A-Za-z&'-]{1,8}){0,2}",
+        Just("Child Adolescent & Family Services".to_owned()),
+    ]
+    .boxed()
+}

@@ -461,3 +461,49 @@ fn strategic_reporting_identifier_is_never_sent_in_a_request() {
             .contains("<StrategicReportingIdentifier>503</StrategicReportingIdentifier>")
     );
 }
+
+#[test]
+fn identifiers_and_codes_are_trimmed_but_free_text_is_not() {
+    let doc = "<ClientIntegrationRequest><APIKey>k</APIKey><DeviceID/><DeviceVersion/><RequestUID>r</RequestUID>\
+        <Function>GetPatientRecord</Function><FunctionVersion>1.0</FunctionVersion><FunctionParameters>\
+        <Filter><ClinicalCode>\r\n  229..\r\n</ClinicalCode><UserNameDoneBy> sexample01 </UserNameDoneBy>\
+        <Numeric> 22A.. </Numeric></Filter></FunctionParameters></ClientIntegrationRequest>";
+    let AnyRequest::GetPatientRecord(get) = decode_request(doc.as_bytes()).unwrap().parameters
+    else {
+        panic!("wrong function");
+    };
+    let filter = get.filter.unwrap();
+    assert_eq!(filter.clinical_code, ["229.."]);
+    assert_eq!(filter.user_name_done_by, ["sexample01"]);
+    assert_eq!(filter.numeric, ["22A.."]);
+
+    let code: Code = xml::decode_document(
+        "<Code Scheme=\"CTV3\" Code=\" XE0Ub \" Term=\" spaced term \"/>",
+        "Code",
+    )
+    .unwrap();
+    assert_eq!(code.code, "XE0Ub");
+    assert_eq!(
+        code.term.as_deref(),
+        Some(" spaced term "),
+        "a term is free text"
+    );
+
+    let slot: Clinic = xml::decode_document(
+        "<Clinic><UserName>\n  sexample01\n</UserName><SiteName> Riverside </SiteName><ClinicType>Minor</ClinicType></Clinic>",
+        "Clinic",
+    )
+    .unwrap();
+    assert_eq!(
+        (slot.user_name.as_str(), slot.site_name.as_str()),
+        ("sexample01", "Riverside")
+    );
+
+    let narrative: Narrative =
+        xml::decode_document("<N><Line>  indented </Line></N>", "N").unwrap();
+    assert_eq!(narrative.lines, ["  indented "]);
+    let task: Task =
+        xml::decode_document("<T><Status>   </Status><Content> keep </Content></T>", "T").unwrap();
+    assert_eq!(task.status, None, "a blank token is no value");
+    assert_eq!(task.content.as_deref(), Some(" keep "));
+}

@@ -224,7 +224,7 @@ xml_struct! {
         /// County.
         opt county: String = "County",
         /// Postcode with its space, e.g. `ZZ99 1ZZ`.
-        opt postcode: String = "Postcode",
+        opt_tok postcode: String = "Postcode",
         ; /// Children the model does not know.
         rest other
     }
@@ -256,7 +256,7 @@ xml_struct! {
         /// `CTV3` or `Snomed`.
         attr scheme: CodeScheme = "Scheme",
         /// The code: 5 CTV3 characters (`XE0Ub`, `229..`) or a SNOMED CT id.
-        attr code: String = "Code",
+        attr_tok code: String = "Code",
         /// The description (always in responses, optional in requests).
         opt_attr term: String = "Term",
     }
@@ -268,7 +268,7 @@ xml_struct! {
         /// `Multilex` or `Dmd`.
         attr scheme: DrugScheme = "Scheme",
         /// Multilex product id or dm+d id.
-        attr product_id: String = "ProductID",
+        attr_tok product_id: String = "ProductID",
         /// Multilex pack id (requests only).
         opt_attr pack_id: u64 = "PackID",
         /// Product name as shown in SystmOne (responses).

@@ -18,13 +18,13 @@ xml_struct! {
         /// No slot starting after this.
         opt max_date_time: NaiveDateTime = "MaxDateTime",
         /// Only at these sites.
-        many site_names: String = "SiteName",
+        many_tok site_names: String = "SiteName",
         /// Only in these clinicians' clinics.
-        many user_names: String = "UserName",
+        many_tok user_names: String = "UserName",
         /// Only in clinics of these types.
-        many clinic_types: String = "ClinicType",
+        many_tok clinic_types: String = "ClinicType",
         /// Only slots of these types.
-        many slot_types: String = "SlotType",
+        many_tok slot_types: String = "SlotType",
     }
 }
 
@@ -47,9 +47,9 @@ xml_struct! {
         /// Nothing after this.
         opt max_date_time: NaiveDateTime = "MaxDateTime",
         /// Appointments at these sites (visits are unaffected).
-        many site_names: String = "SiteName",
+        many_tok site_names: String = "SiteName",
         /// Only these staff.
-        many user_names: String = "UserName",
+        many_tok user_names: String = "UserName",
         /// Return appointments.
         flag appointments: bool = "Appointments",
         /// Return visits.

@@ -198,7 +198,7 @@ xml_struct! {
         /// A numeric value, making this a reading.
         opt value: Decimal = "Value",
         /// Its unit (absent: SystmOne's default for the code).
-        opt units: String = "Units",
+        opt_tok units: String = "Units",
         /// How the value compares (absent: equal).
         opt comparator: Comparator = "Comparator",
         /// Makes the code a problem header.
@@ -240,7 +240,7 @@ xml_struct! {
         /// When the patient is recalled.
         opt recall_date: NaiveDate = "RecallDate",
         /// The recall type (defined per practice).
-        dflt recall_type: String = "Type",
+        dflt_tok recall_type: String = "Type",
         /// A comment (the template form `Comments` is read too).
         opt free_text: String = "FreeText" | "Comments",
         /// Where it stands (absent: pending).
@@ -262,7 +262,7 @@ xml_struct! {
         /// The vaccination's name (one of several hundred in SystmOne).
         dflt name: String = "Name",
         /// Which dose or stage (`1`, `Booster`, `12 Months`…; §9.6.5).
-        opt part_type: String = "PartType",
+        opt_tok part_type: String = "PartType",
         /// Dosage, for vaccinations that need one.
         opt dosage: String = "Dosage",
         /// Contents (template form only).
@@ -293,7 +293,7 @@ xml_struct! {
         /// Requests: full path of the file on the SystmOne machine.
         opt document_path: String = "DocumentPath",
         /// The letter type (one SystmOne knows; `Miscellaneous` is safe).
-        dflt letter_type: String = "Type",
+        dflt_tok letter_type: String = "Type",
         /// Incoming, outgoing or other.
         opt direction: LetterDirection = "Direction",
         /// When it was sent or received.
@@ -357,9 +357,9 @@ xml_struct! {
         /// Its goal.
         dflt description: String = "Description",
         /// Category (PROTOCOL.md Appendix A.3).
-        dflt category: String = "Category",
+        dflt_tok category: String = "Category",
         /// Sub-category (Appendix A.4).
-        opt sub_category: String = "SubCategory",
+        opt_tok sub_category: String = "SubCategory",
         /// Aim.
         opt aim: CarePlanAim = "Aim",
         /// Review date.
@@ -390,7 +390,7 @@ xml_struct! {
         /// Address.
         opt address: Address = "Address",
         /// Relationship type (Appendix A.2).
-        dflt relationship_type: String = "Type",
+        dflt_tok relationship_type: String = "Type",
         /// Organisation.
         opt organisation_name: String = "OrganisationName",
         /// Telephone.
@@ -491,9 +491,9 @@ xml_struct! {
     #[derive(Default)]
     pub struct ActivityItem {
         /// What was done (locally configurable, Appendix A.5).
-        dflt performed: String = "Performed",
+        dflt_tok performed: String = "Performed",
         /// With whom.
-        dflt with: String = "With",
+        dflt_tok with: String = "With",
         /// How.
         opt method: ContactMethod = "Method",
         /// How long.

@@ -34,11 +34,11 @@ xml_struct! {
     #[derive(Default)]
     pub struct Clinic {
         /// The clinician owning the clinic (user name).
-        dflt user_name: String = "UserName",
+        dflt_tok user_name: String = "UserName",
         /// Where it is held.
-        dflt site_name: String = "SiteName",
+        dflt_tok site_name: String = "SiteName",
         /// Its clinic type.
-        dflt clinic_type: String = "ClinicType",
+        dflt_tok clinic_type: String = "ClinicType",
         /// Slots.
         many slots: Slot = "Slot",
         ; /// Children the model does not know.
@@ -50,7 +50,7 @@ xml_struct! {
     /// An appointment slot.
     pub struct Slot {
         /// Slot type, e.g. `Routine`.
-        dflt slot_type: String = "SlotType",
+        dflt_tok slot_type: String = "SlotType",
         /// Start.
         req date_time_start: NaiveDateTime = "DateTimeStart",
         /// Length.
@@ -75,11 +75,11 @@ xml_struct! {
         /// Clinician's display name (flat shape).
         opt clinician: String = "Clinician",
         /// Clinician's user name (flat shape).
-        opt user_name: String = "UserName",
+        opt_tok user_name: String = "UserName",
         /// Site (flat shape).
-        opt site: String = "Site",
+        opt_tok site: String = "Site",
         /// Clinic type (flat shape).
-        opt clinic_type: String = "ClinicType",
+        opt_tok clinic_type: String = "ClinicType",
         /// Clinic and slot (nested shape).
         opt clinic: Clinic = "Clinic",
         /// Slot beside the clinic (the schema's shape).
@@ -89,9 +89,9 @@ xml_struct! {
         /// The referral it is linked to.
         opt linked_referral_uid: ReferralUid = "LinkedReferralUID",
         /// Status: `Booked`, `Arrived`, `Did Not Attend`… (§9.7.6).
-        opt status: String = "Status",
+        opt_tok status: String = "Status",
         /// Flags (undocumented).
-        many flags: String = "Flag",
+        many_tok flags: String = "Flag",
         ; /// Children the model does not know.
         rest other
     }
@@ -166,11 +166,11 @@ xml_struct! {
         /// Comments.
         opt comments: String = "Comments",
         /// The visiting user.
-        opt user_name: String = "UserName",
+        opt_tok user_name: String = "UserName",
         /// The referral it is linked to.
         opt linked_referral_uid: ReferralUid = "LinkedReferralUID",
         /// Status.
-        opt status: String = "Status",
+        opt_tok status: String = "Status",
         ; /// Children the model does not know.
         rest other
     }
@@ -193,19 +193,19 @@ xml_struct! {
         /// When it was created (responses).
         opt date_time: NaiveDateTime = "DateTime",
         /// Task type (locally configured, e.g. `Clinical Review Required`).
-        opt task_type: String = "TaskType",
+        opt_tok task_type: String = "TaskType",
         /// When it is due (absent: no due date).
         opt due: NaiveDateTime = "Due",
         /// The instruction text (may span lines).
         opt content: String = "Content",
         /// Assigned to this user.
-        opt user_name_assigned: String = "UserNameAssigned",
+        opt_tok user_name_assigned: String = "UserNameAssigned",
         /// Assigned to this user group.
-        opt group_name_assigned: String = "GroupNameAssigned",
+        opt_tok group_name_assigned: String = "GroupNameAssigned",
         /// Assigned to this team.
-        opt team_name_assigned: String = "TeamNameAssigned",
+        opt_tok team_name_assigned: String = "TeamNameAssigned",
         /// Status, e.g. `Not Started` (responses).
-        opt status: String = "Status",
+        opt_tok status: String = "Status",
         ; /// Children the model does not know.
         rest other
     }

@@ -35,9 +35,9 @@ xml_struct! {
         /// Exact date of birth.
         opt date_of_birth: NaiveDate = "DateOfBirth",
         /// Full postcode with its space, or an outward code.
-        opt post_code: String = "PostCode",
+        opt_tok post_code: String = "PostCode",
         /// Any of the patient's telephone numbers.
-        opt telephone: String = "Telephone",
+        opt_tok telephone: String = "Telephone",
         /// `M` or `F` only.
         opt gender: Sex = "Gender",
     }
@@ -125,7 +125,7 @@ xml_struct! {
         /// All coded entries (overrides `clinical_code`).
         flag clinical_codes: bool = "ClinicalCodes",
         /// Coded entries for these CTV3 codes.
-        many clinical_code: String = "ClinicalCode",
+        many_tok clinical_code: String = "ClinicalCode",
         /// Letters.
         flag letters: bool = "Letters",
         /// Acute and repeat medication.
@@ -143,7 +143,7 @@ xml_struct! {
         /// Vaccinations.
         flag vaccinations: bool = "Vaccinations",
         /// Readings of these numeric CTV3 codes.
-        many numeric: String = "Numeric",
+        many_tok numeric: String = "Numeric",
         /// Reminders.
         flag reminders: bool = "Reminders",
         /// Activity entries.
@@ -157,7 +157,7 @@ xml_struct! {
         /// Incomplete tasks.
         flag tasks: bool = "Tasks",
         /// Only data recorded by these users (data by unknown users stays).
-        many user_name_done_by: String = "UserNameDoneBy",
+        many_tok user_name_done_by: String = "UserNameDoneBy",
     }
 }
 
@@ -295,11 +295,11 @@ xml_struct! {
         /// Consent to SMS (`Yes`/`No`).
         opt sms_consent: YesNoUnknown = "SMSConsent",
         /// Usual GP's user name.
-        dflt usual_gp_user_name: String = "UsualGPUserName",
+        dflt_tok usual_gp_user_name: String = "UsualGPUserName",
         /// When they were registered for care.
         opt care_start_date: NaiveDate = "CareStartDate",
         /// GP registration type (GMS, Private…).
-        opt registration_type: String = "RegistrationType",
+        opt_tok registration_type: String = "RegistrationType",
         ; /// Children the model does not know.
         rest other
     }

@@ -30,7 +30,7 @@ xml_struct! {
     /// A function and the versions of it SystmOne supports.
     pub struct SupportedFunction {
         /// Wire name, e.g. `PatientSearch`.
-        dflt function: String = "Function",
+        dflt_tok function: String = "Function",
         /// Supported versions, e.g. `1.0`.
         many versions: Decimal = "Version",
     }
@@ -55,9 +55,9 @@ xml_struct! {
         /// Its registered users.
         many users: User = "User",
         /// Configured appointment slot types.
-        many slot_types: String = "SlotType",
+        many_tok slot_types: String = "SlotType",
         /// Configured clinic types.
-        many clinic_types: String = "ClinicType",
+        many_tok clinic_types: String = "ClinicType",
         ; /// Children the model does not know.
         rest other
     }
@@ -69,7 +69,7 @@ xml_struct! {
         /// Name.
         dflt name: String = "Name",
         /// Site or organisation code.
-        dflt id: String = "ID",
+        dflt_tok id: String = "ID",
         /// Telephone (may be empty).
         dflt telephone: String = "Telephone",
         /// Fax.
@@ -99,17 +99,17 @@ xml_struct! {
         /// Surname.
         dflt surname: String = "Surname",
         /// SystmOne user name, used across the API.
-        dflt user_name: String = "UserName",
+        dflt_tok user_name: String = "UserName",
         /// `M`, `F`, or absent when unset.
         opt gender: Sex = "Gender",
         /// Job role.
         dflt role: String = "Role",
         /// National smartcard role code.
-        opt role_code: String = "RoleCode",
+        opt_tok role_code: String = "RoleCode",
         /// Professional registration number.
-        opt national_id: String = "NationalID",
+        opt_tok national_id: String = "NationalID",
         /// What `national_id` is: GMC, NMC, RPSGB, HPC…
-        opt national_id_type: String = "NationalIDType",
+        opt_tok national_id_type: String = "NationalIDType",
         /// Access rights, as descriptive text.
         opt access_rights: AccessRights = "AccessRights",
         /// User groups.
@@ -323,9 +323,9 @@ xml_struct! {
     #[derive(Default)]
     pub struct XsdFile {
         /// Function name.
-        dflt function: String = "Function",
+        dflt_tok function: String = "Function",
         /// Version.
-        dflt version: String = "Version",
+        dflt_tok version: String = "Version",
         /// `Successfully written to …` or a failure text.
         dflt result: String = "Result",
     }
@@ -351,9 +351,9 @@ xml_struct! {
     #[derive(Default)]
     pub struct NumericReadCodeUnits {
         /// CTV3 code, e.g. `229..`.
-        dflt code: String = "Code",
+        dflt_tok code: String = "Code",
         /// Unit, e.g. `m`.
-        dflt units: String = "Units",
+        dflt_tok units: String = "Units",
         /// When the unit was associated with the code.
         opt created_date: NaiveDateTime = "CreatedDate",
     }

@@ -15,6 +15,7 @@
 //! | `flag` | `bool` | presence-only element (`<X/>`) |
 //! | `attr` | `T` | required attribute |
 //! | `opt_attr` | `Option<T>` | optional attribute |
+//! | `dflt_tok`, `opt_tok`, `many_tok`, `attr_tok` | as `dflt`, `opt`, `many`, `attr`, for identifiers, codes and user names: surrounding whitespace is trimmed (PROTOCOL.md §1.8), while free text is kept exactly |
 //!
 //! A struct may end with `; rest name` to keep unknown child elements as
 //! generic [`Element`](super::Element)s (written back after the known ones);
@@ -111,10 +112,17 @@ macro_rules! xml_struct {
     (@type many $ty:ty) => { Vec<$ty> };
     (@type flag $ty:ty) => { bool };
     (@type attr $ty:ty) => { $ty };
+    (@type dflt_tok $ty:ty) => { $ty };
+    (@type opt_tok $ty:ty) => { Option<$ty> };
+    (@type many_tok $ty:ty) => { Vec<$ty> };
+    (@type attr_tok $ty:ty) => { $ty };
     (@type opt_attr $ty:ty) => { Option<$ty> };
 
     // ---- decoding: locals before the child loop ----
     (@init many $field:ident, $ty:ty, $wire:literal, $reader:ident, $tag:ident) => {
+        let mut $field: Vec<$ty> = Vec::new();
+    };
+    (@init many_tok $field:ident, $ty:ty, $wire:literal, $reader:ident, $tag:ident) => {
         let mut $field: Vec<$ty> = Vec::new();
     };
     (@init flag $field:ident, $ty:ty, $wire:literal, $reader:ident, $tag:ident) => {
@@ -137,11 +145,18 @@ macro_rules! xml_struct {
             return Ok(());
         }
     };
+    (@attr attr_tok $field:ident, $ty:ty, $wire:literal, $name:ident, $attribute:ident) => {
+        if $name.eq_ignore_ascii_case($wire) {
+            $field = Some($crate::proto::xml::trimmed($crate::proto::xml::parse_attribute::<$ty>($attribute)?));
+            return Ok(());
+        }
+    };
     (@attr $kind:ident $field:ident, $ty:ty, $wire:literal, $name:ident, $attribute:ident) => {};
 
     // ---- decoding: does this child belong to the field? ----
     (@matches attr $child:ident $wire:literal $($alias:literal)*) => { false };
     (@matches opt_attr $child:ident $wire:literal $($alias:literal)*) => { false };
+    (@matches attr_tok $child:ident $wire:literal $($alias:literal)*) => { false };
     (@matches $kind:ident $child:ident $wire:literal $($alias:literal)*) => {
         $child.is($wire) $( || $child.is($alias) )*
     };
@@ -149,6 +164,18 @@ macro_rules! xml_struct {
     // ---- decoding: read one child into the field ----
     (@read attr $field:ident, $ty:ty, $reader:ident, $child:ident) => {};
     (@read opt_attr $field:ident, $ty:ty, $reader:ident, $child:ident) => {};
+    (@read attr_tok $field:ident, $ty:ty, $reader:ident, $child:ident) => {};
+    (@read dflt_tok $field:ident, $ty:ty, $reader:ident, $child:ident) => {
+        $field = Some($crate::proto::xml::trimmed(<$ty as $crate::proto::xml::XmlValue>::read($reader, $child)?));
+    };
+    (@read opt_tok $field:ident, $ty:ty, $reader:ident, $child:ident) => {
+        $field = <$ty as $crate::proto::xml::XmlValue>::read_optional($reader, $child)?
+            .map($crate::proto::xml::trimmed)
+            .filter(|value| !value.is_empty());
+    };
+    (@read many_tok $field:ident, $ty:ty, $reader:ident, $child:ident) => {
+        $field.push($crate::proto::xml::trimmed(<$ty as $crate::proto::xml::XmlValue>::read($reader, $child)?));
+    };
     (@read flag $field:ident, $ty:ty, $reader:ident, $child:ident) => {
         $field = true;
         $reader.skip($child)?;
@@ -185,6 +212,18 @@ macro_rules! xml_struct {
     (@finish dflt $field:ident $wire:literal $reader:ident $tag:ident) => {
         $field.unwrap_or_default()
     };
+    (@finish dflt_tok $field:ident $wire:literal $reader:ident $tag:ident) => {
+        $field.unwrap_or_default()
+    };
+    (@finish attr_tok $field:ident $wire:literal $reader:ident $tag:ident) => {
+        match $field {
+            Some(value) => value,
+            None => return Err($reader.error_in(
+                $tag.name(),
+                $crate::proto::xml::DecodeErrorKind::Missing { name: concat!("@", $wire) },
+            )),
+        }
+    };
     (@finish $kind:ident $field:ident $wire:literal $reader:ident $tag:ident) => { $field };
 
     // ---- encoding ----
@@ -196,10 +235,24 @@ macro_rules! xml_struct {
             $w.attr($wire, &$crate::proto::xml::XmlText::to_text(value));
         }
     };
+    (@write_attr attr_tok $value:expr, $wire:literal, $w:ident) => {
+        $w.attr($wire, &$crate::proto::xml::XmlText::to_text(&$value));
+    };
     (@write_attr $kind:ident $value:expr, $wire:literal, $w:ident) => {};
 
     (@write_child attr $value:expr, $wire:literal, $w:ident) => {};
     (@write_child opt_attr $value:expr, $wire:literal, $w:ident) => {};
+    (@write_child attr_tok $value:expr, $wire:literal, $w:ident) => {};
+    (@write_child opt_tok $value:expr, $wire:literal, $w:ident) => {
+        if let Some(value) = &$value {
+            $crate::proto::xml::XmlValue::write(value, $wire, $w);
+        }
+    };
+    (@write_child many_tok $value:expr, $wire:literal, $w:ident) => {
+        for value in &$value {
+            $crate::proto::xml::XmlValue::write(value, $wire, $w);
+        }
+    };
     (@write_child flag $value:expr, $wire:literal, $w:ident) => {
         if $value {
             $w.empty($wire);
@@ -250,6 +303,10 @@ macro_rules! xml_struct {
     (@strategy opt_attr $ty:ty) => { $crate::proto::strategy::optional::<$ty>() };
     (@strategy many $ty:ty) => { $crate::proto::strategy::repeated::<$ty>() };
     (@strategy flag $ty:ty) => { proptest::arbitrary::any::<bool>() };
+    (@strategy dflt_tok $ty:ty) => { $crate::proto::strategy::token() };
+    (@strategy attr_tok $ty:ty) => { $crate::proto::strategy::token() };
+    (@strategy opt_tok $ty:ty) => { proptest::option::of($crate::proto::strategy::token().prop_filter("present", |t| !t.is_empty())) };
+    (@strategy many_tok $ty:ty) => { proptest::collection::vec($crate::proto::strategy::token(), 0..3) };
 }
 
 /// Defines an enumeration carried as text, with a catch-all `Other` for
