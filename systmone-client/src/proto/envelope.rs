@@ -108,8 +108,7 @@ pub struct Request<P> {
     /// The envelope.
     pub header: RequestHeader,
     function: String,
-    /// The function's parameters.
-    pub parameters: P,
+    parameters: P,
 }
 
 impl<P: Function> Request<P> {
@@ -120,6 +119,12 @@ impl<P: Function> Request<P> {
             function: P::NAME.to_owned(),
             parameters,
         }
+    }
+
+    /// The parameters, to change before sending (the function cannot
+    /// change: it is the type's).
+    pub fn parameters_mut(&mut self) -> &mut P {
+        &mut self.parameters
     }
 }
 
@@ -139,6 +144,18 @@ impl<P> Request<P> {
     /// received, e.g. `DeleteFromPatientRecord`, so a server can echo it).
     pub fn function(&self) -> &str {
         &self.function
+    }
+
+    /// The function's parameters. (A `Request<AnyRequest>` offers no
+    /// mutable access: replacing them with another function's would send a
+    /// `Function` that does not match them.)
+    pub fn parameters(&self) -> &P {
+        &self.parameters
+    }
+
+    /// The function's parameters, taking the request apart.
+    pub fn into_parameters(self) -> P {
+        self.parameters
     }
 }
 

@@ -125,7 +125,7 @@ fn requests_are_read_leniently() {
     assert_eq!(request.header.request_uid, "abc");
     assert_eq!(request.header.device_id, "");
     assert_eq!(request.header.function_version, "1");
-    let AnyRequest::GetPatientRecord(get) = request.parameters else {
+    let AnyRequest::GetPatientRecord(get) = request.into_parameters() else {
         panic!("wrong function");
     };
     assert_eq!(
@@ -151,14 +151,14 @@ fn casing_variants_and_aliases_are_accepted() {
         "kept as received, for the echo"
     );
     assert!(
-        matches!(request.parameters, AnyRequest::DeletePatientRecord(ref d) if d.reason == "dup")
+        matches!(request.parameters(), AnyRequest::DeletePatientRecord(d) if d.reason == "dup")
     );
 
     let doc = b"<ClientIntegrationRequest><APIKey>k</APIKey><DeviceID>d</DeviceID><DeviceVersion>v</DeviceVersion>\
         <RequestUID>r</RequestUID><Function>dataextract</Function><FunctionVersion>1.0</FunctionVersion>\
         <FunctionParameters><SrManifestCrc>1350912244</SrManifestCrc><Directory>C:\\sr</Directory><Name>W</Name>\
         </FunctionParameters></ClientIntegrationRequest>";
-    let AnyRequest::DataExtract(extract) = decode_request(doc).unwrap().parameters else {
+    let AnyRequest::DataExtract(extract) = decode_request(doc).unwrap().into_parameters() else {
         panic!("wrong function");
     };
     assert_eq!(extract.sr_manifest_crc, Some(1_350_912_244));
@@ -279,7 +279,7 @@ fn hostile_but_legal_text_round_trips_exactly() {
         decode_request(&bytes).unwrap(),
         Request::any(
             request.header.clone(),
-            request.parameters.clone().into_any()
+            request.parameters().clone().into_any()
         )
     );
 }
@@ -468,7 +468,8 @@ fn identifiers_and_codes_are_trimmed_but_free_text_is_not() {
         <Function>GetPatientRecord</Function><FunctionVersion>1.0</FunctionVersion><FunctionParameters>\
         <Filter><ClinicalCode>\r\n  229..\r\n</ClinicalCode><UserNameDoneBy> sexample01 </UserNameDoneBy>\
         <Numeric> 22A.. </Numeric></Filter></FunctionParameters></ClientIntegrationRequest>";
-    let AnyRequest::GetPatientRecord(get) = decode_request(doc.as_bytes()).unwrap().parameters
+    let AnyRequest::GetPatientRecord(get) =
+        decode_request(doc.as_bytes()).unwrap().into_parameters()
     else {
         panic!("wrong function");
     };
