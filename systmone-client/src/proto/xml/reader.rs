@@ -57,12 +57,6 @@ pub enum DecodeErrorKind {
         /// What was expected, e.g. "a date (YYYY-MM-DD)".
         expected: &'static str,
     },
-    /// An element that should hold only text holds elements.
-    #[error("expected text, found the element {found}")]
-    UnexpectedElement {
-        /// The element found.
-        found: String,
-    },
     /// The `Function` names no function SystmOne has.
     #[error("{name:?} is not a SystmOne function")]
     UnknownFunction {
@@ -326,7 +320,8 @@ impl<'a> XmlReader<'a> {
     }
 
     /// The text content of `tag` (character data, CDATA and references,
-    /// with line endings normalised as XML requires). Not trimmed.
+    /// with line endings normalised as XML requires). Not trimmed. Markup
+    /// nested inside is dropped and its text kept.
     pub fn text(&mut self, tag: Tag<'a>) -> Result<String, DecodeError> {
         if tag.empty {
             return Ok(String::new());
@@ -334,6 +329,10 @@ impl<'a> XmlReader<'a> {
         // Borrowed until a second piece arrives: most values are one run of
         // text and cost exactly one allocation.
         let mut out: Cow<'a, str> = Cow::Borrowed("");
+        // Elements inside a text value (`<Line>a<b>bold</b></Line>`) are not
+        // in any schema; rather than lose the whole document, their text is
+        // kept and their markup dropped.
+        let mut nested = 0usize;
         loop {
             match self.next_event()? {
                 Event::Text(text) => append(&mut out, line_ends(text.into_inner())),
@@ -344,14 +343,18 @@ impl<'a> XmlReader<'a> {
                     // Appended in place: no allocation per reference.
                     out.to_mut().push(resolved);
                 }
+                Event::End(_) if nested > 0 => nested -= 1,
                 Event::End(_) => {
                     self.depth -= 1;
                     return Ok(out.into_owned());
                 }
-                Event::Start(start) | Event::Empty(start) => {
-                    let found = start.name().into_inner().to_owned();
-                    return Err(self.error(DecodeErrorKind::UnexpectedElement { found }));
+                Event::Start(_) => {
+                    nested += 1;
+                    if self.depth + nested > MAX_DEPTH {
+                        return Err(self.error(DecodeErrorKind::TooDeep { max: MAX_DEPTH }));
+                    }
                 }
+                Event::Empty(_) => {}
                 Event::Eof => {
                     return Err(self.error(DecodeErrorKind::Xml(
                         "the document ends inside an element".into(),

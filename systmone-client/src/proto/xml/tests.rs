@@ -131,3 +131,10 @@ fn attributes_are_split_strictly() {
         assert!(decode_document::<Code>(bad, "Code").is_err(), "{bad}");
     }
 }
+
+#[test]
+fn markup_inside_a_text_value_keeps_its_text() {
+    let text: String =
+        decode_document("<Line>a <b>bold<i/> and <i>italic</i></b> c</Line>", "Line").unwrap();
+    assert_eq!(text, "a bold and italic c");
+}
