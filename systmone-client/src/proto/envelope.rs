@@ -7,6 +7,7 @@ use std::fmt;
 use bytes::Bytes;
 
 use super::functions::{AnyRequest, AnyResponse, Function, canonical_function_name};
+use super::xml::Element;
 use super::xml::macros::xml_struct;
 use super::xml::{
     DecodeError, DecodeErrorKind, EncodeError, EncodeOptions, Tag, WriteXml, XmlReader, XmlValue,
@@ -478,16 +479,16 @@ pub fn decode_response<P: Function>(document: &[u8]) -> Result<Response<P::Respo
 }
 
 /// Decodes a response of any function (for tools), choosing the answer's
-/// type from the `Function` element.
+/// type from the `Function` element; the answer of a function this SDK does
+/// not know is kept as [`AnyResponse::Unknown`].
 pub fn decode_any_response(document: &[u8]) -> Result<Response<AnyResponse>, DecodeError> {
-    read_response(document, |function, reader, tag| {
-        let name = canonical_function_name(function).ok_or_else(|| {
-            reader.error(DecodeErrorKind::UnknownFunction {
-                name: function.to_owned(),
-            })
-        })?;
-        AnyResponse::read(name, reader, tag).unwrap_or_else(|| unknown(name))
-    })
+    read_response(
+        document,
+        |function, reader, tag| match canonical_function_name(function) {
+            Some(name) => AnyResponse::read(name, reader, tag).unwrap_or_else(|| unknown(name)),
+            None => Element::read(reader, tag).map(AnyResponse::Unknown),
+        },
+    )
 }
 
 /// Decodes a request or a response, recognised by its root element.

@@ -508,3 +508,18 @@ fn identifiers_and_codes_are_trimmed_but_free_text_is_not() {
     assert_eq!(task.status, None, "a blank token is no value");
     assert_eq!(task.content.as_deref(), Some(" keep "));
 }
+
+#[test]
+fn a_response_to_an_unknown_function_is_kept_for_tools() {
+    let doc = b"<ClientIntegrationResponse><DeviceID>d</DeviceID><RequestUID>r</RequestUID>\
+        <Function>GetSomethingNew</Function><FunctionVersion>2.0</FunctionVersion><ResponseUID>u</ResponseUID>\
+        <Response><Thing a=\"1\">value</Thing></Response></ClientIntegrationResponse>";
+    let response = decode_any_response(doc).unwrap();
+    assert_eq!(response.header.function, "GetSomethingNew");
+    let Ok(AnyResponse::Unknown(element)) = &response.body else {
+        panic!("kept as an unknown answer: {response:?}");
+    };
+    assert_eq!(element.child("Thing").unwrap().text(), "value");
+    let again = encode_response(&response, EncodeOptions::default()).unwrap();
+    assert_eq!(decode_any_response(&again).unwrap(), response);
+}

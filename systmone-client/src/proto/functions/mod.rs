@@ -87,6 +87,9 @@ macro_rules! functions {
                 #[doc = concat!("`", $wire, "`.")]
                 $variant($response),
             )*
+            /// The answer of a function this SDK does not know, kept as
+            /// sent (the header's `function` names it).
+            Unknown(crate::proto::xml::Element),
         }
 
         /// The wire names of all functions, in PROTOCOL.md §2.3's order.
@@ -136,10 +139,12 @@ macro_rules! functions {
         }
 
         impl AnyResponse {
-            /// The function's canonical wire name.
+            /// The function's canonical wire name; empty for
+            /// [`AnyResponse::Unknown`].
             pub fn function_name(&self) -> &'static str {
                 match self {
                     $( AnyResponse::$variant(_) => $wire, )*
+                    AnyResponse::Unknown(_) => "",
                 }
             }
 
@@ -161,6 +166,7 @@ macro_rules! functions {
             fn write_xml(&self, name: &'static str, w: &mut XmlWriter) {
                 match self {
                     $( AnyResponse::$variant(r) => r.write(name, w), )*
+                    AnyResponse::Unknown(element) => element.write(w),
                 }
             }
         }
