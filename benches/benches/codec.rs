@@ -53,6 +53,7 @@ fn event(n: u32) -> Event {
             is_family_history: false,
             linked_problem_uids: vec![ProblemUid("7d3e910000000000".into())],
             other: vec![],
+            other_attributes: vec![],
         }],
         medications: vec![Medication {
             medication_type: None,
@@ -70,6 +71,7 @@ fn event(n: u32) -> Event {
             end_reason: Some(String::new()),
             linked_problem_uids: vec![],
             other: vec![],
+            other_attributes: vec![],
         }],
         narratives: vec![Narrative {
             lines: (0..4)
@@ -77,6 +79,7 @@ fn event(n: u32) -> Event {
                 .collect(),
             linked_problem_uids: vec![],
             other: vec![],
+            other_attributes: vec![],
         }],
         attachments: vec![Attachment {
             file_name: Some(format!("letter-{n}.pdf")),
@@ -111,6 +114,7 @@ fn large_record(events: u32) -> Vec<u8> {
             clinical: Some(Clinical {
                 events: (0..events).map(event).collect(),
                 other: vec![],
+                other_attributes: vec![],
             }),
             ..GetPatientRecordResponse::default()
         }),
@@ -214,6 +218,7 @@ fn bench(c: &mut Criterion) {
             clinical: Some(Clinical {
                 events: (0..1_000).map(event).collect(),
                 other: vec![],
+                other_attributes: vec![],
             }),
             ..UpdatePatientRecord::default()
         },

@@ -295,6 +295,7 @@ fn get_organisation_meta_data_response() {
         primary_site: true,
         current_site: true,
         other: vec![],
+        other_attributes: vec![],
     };
     let user = User {
         title: "Dr".into(),
@@ -316,6 +317,7 @@ fn get_organisation_meta_data_response() {
         }),
         current_user: true,
         other: vec![],
+        other_attributes: vec![],
     };
     let expected = Response {
         header: response_header(
@@ -329,6 +331,7 @@ fn get_organisation_meta_data_response() {
             slot_types: vec!["Routine".into()],
             clinic_types: vec!["Minor Illness Clinic".into()],
             other: vec![],
+            other_attributes: vec![],
         }),
     };
     check_response::<GetOrganisationMetaData>(
@@ -629,6 +632,7 @@ fn patient_search_response() {
                     ..Address::default()
                 }),
                 other: vec![],
+                other_attributes: vec![],
             }],
         }),
     };
@@ -813,6 +817,7 @@ fn get_patient_record_response() {
         care_start_date: Some(date("2004-06-01")),
         registration_type: Some("GMS".into()),
         other: vec![],
+        other_attributes: vec![],
     };
     let weight = Event {
         date_time: Some(date_time("2031-03-02T10:15:00")),
@@ -838,6 +843,7 @@ fn get_patient_record_response() {
             is_family_history: false,
             linked_problem_uids: vec![],
             other: vec![],
+            other_attributes: vec![],
         }],
         ..Event::default()
     };
@@ -865,6 +871,7 @@ fn get_patient_record_response() {
             is_family_history: false,
             linked_problem_uids: vec![ProblemUid::from("7d3e910000000000")],
             other: vec![],
+            other_attributes: vec![],
         }],
         ..Event::default()
     };
@@ -880,10 +887,12 @@ fn get_patient_record_response() {
             clinical: Some(Clinical {
                 events: vec![weight, height],
                 other: vec![],
+                other_attributes: vec![],
             }),
             non_clinical: None,
             record_state: Some(RecordState::Closed),
             other: vec![],
+            other_attributes: vec![],
         }),
     };
     check_response::<GetPatientRecord>(
@@ -986,6 +995,7 @@ fn update_patient_record_request() {
             is_family_history: false,
             linked_problem_uids: vec![ProblemUid::from("7d3e910000000000")],
             other: vec![],
+            other_attributes: vec![],
         }],
         ..Event::default()
     };
@@ -1008,6 +1018,7 @@ fn update_patient_record_request() {
         clinical: Some(Clinical {
             events: vec![event],
             other: vec![],
+            other_attributes: vec![],
         }),
         non_clinical: Some(NonClinical {
             tasks: vec![task],
@@ -1248,6 +1259,7 @@ fn update_patient_record_demographics_and_attachment_request() {
                 ..Event::default()
             }],
             other: vec![],
+            other_attributes: vec![],
         }),
         non_clinical: None,
         leave_record_open: true,
@@ -1625,6 +1637,7 @@ fn get_diary_response() {
                     date_of_birth: Some(date("1941-07-30")),
                     sex: Some(Sex::Female),
                     other: vec![],
+                    other_attributes: vec![],
                 }),
                 appointments: vec![],
                 visits: vec![Visit {
@@ -1635,6 +1648,7 @@ fn get_diary_response() {
                     ..Visit::default()
                 }],
                 other: vec![],
+                other_attributes: vec![],
             }],
         }),
     };

@@ -142,3 +142,8 @@ pub fn token() -> BoxedStrategy<String> {
     ]
     .boxed()
 }
+
+/// Unknown attributes as SystmOne might add them: names no typed field uses.
+pub fn unknown_attributes() -> BoxedStrategy<Vec<(String, String)>> {
+    proptest::collection::vec(("ZzAttr[0-9]", xml_text()), 0..2).boxed()
+}

@@ -250,6 +250,7 @@ fn text_xml_cannot_carry_is_refused_with_the_element_named() {
                     ["a bell \u{7} here".to_owned()],
                 )],
                 other: vec![],
+                other_attributes: vec![],
             }),
             ..UpdatePatientRecord::default()
         },
@@ -522,4 +523,29 @@ fn a_response_to_an_unknown_function_is_kept_for_tools() {
     assert_eq!(element.child("Thing").unwrap().text(), "value");
     let again = encode_response(&response, EncodeOptions::default()).unwrap();
     assert_eq!(decode_any_response(&again).unwrap(), response);
+}
+
+#[test]
+fn unknown_attributes_are_kept_and_written_back() {
+    let doc = "<Event DateTime=\"2031-03-02T10:15:00\" NewAttr=\"keep &amp; me\" EventUID=\"e\">\
+        <Narrative Confidential=\"true\"><Line>x</Line></Narrative></Event>";
+    let event: Event = xml::decode_document(doc, "Event").unwrap();
+    assert_eq!(
+        event.other_attributes,
+        [("NewAttr".to_owned(), "keep & me".to_owned())]
+    );
+    assert_eq!(
+        event.narratives[0].other_attributes,
+        [("Confidential".to_owned(), "true".to_owned())]
+    );
+    let bytes = xml::encode_document(&event, "Event", EncodeOptions::default()).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(
+        text.contains("NewAttr=\"keep &amp; me\"") && text.contains("Confidential=\"true\""),
+        "{text}"
+    );
+    assert_eq!(
+        xml::decode_document::<Event>(&text, "Event").unwrap(),
+        event
+    );
 }

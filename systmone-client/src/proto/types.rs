@@ -226,7 +226,7 @@ xml_struct! {
         /// Postcode with its space, e.g. `ZZ99 1ZZ`.
         opt_tok postcode: String = "Postcode",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 

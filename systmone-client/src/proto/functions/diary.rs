@@ -79,7 +79,7 @@ xml_struct! {
         /// Visits.
         many visits: Visit = "Visit",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -100,6 +100,6 @@ xml_struct! {
         /// Sex.
         opt sex: Sex = "Sex",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }

@@ -28,7 +28,7 @@ xml_struct! {
         /// Events, in the order SystmOne sent them.
         many events: Event = "Event",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -93,7 +93,7 @@ xml_struct! {
         /// Problems the whole event is linked to.
         many linked_problem_uids: ProblemUid = "LinkedProblemUID",
         ; /// Items the model does not know, kept as sent.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -106,6 +106,7 @@ impl Event {
                 lines: lines.into_iter().collect(),
                 linked_problem_uids: Vec::new(),
                 other: Vec::new(),
+                other_attributes: Vec::new(),
             }],
             ..Self::default()
         }
@@ -155,7 +156,7 @@ xml_struct! {
         /// Problems this item is linked to.
         many linked_problem_uids: ProblemUid = "LinkedProblemUID",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -181,7 +182,7 @@ xml_struct! {
         /// Problems this item is linked to.
         many linked_problem_uids: ProblemUid = "LinkedProblemUID",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -214,7 +215,7 @@ xml_struct! {
         /// Problems this item is linked to.
         many linked_problem_uids: ProblemUid = "LinkedProblemUID",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -230,7 +231,7 @@ xml_struct! {
         /// Problems this item is linked to.
         many linked_problem_uids: ProblemUid = "LinkedProblemUID",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -248,7 +249,7 @@ xml_struct! {
         /// Problems this item is linked to.
         many linked_problem_uids: ProblemUid = "LinkedProblemUID",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -270,7 +271,7 @@ xml_struct! {
         /// Problems this item is linked to.
         many linked_problem_uids: ProblemUid = "LinkedProblemUID",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -303,7 +304,7 @@ xml_struct! {
         /// Problems this item is linked to.
         many linked_problem_uids: ProblemUid = "LinkedProblemUID",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -318,7 +319,7 @@ xml_struct! {
         /// Problems this item is linked to.
         many linked_problem_uids: ProblemUid = "LinkedProblemUID",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -329,7 +330,7 @@ xml_struct! {
         /// Instructions (the template form `Instruction` is read too).
         many instructions: CarePlanInstruction = "CarePlanInstruction" | "Instruction",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -345,7 +346,7 @@ xml_struct! {
         /// Who does it (care plans).
         opt responsibility: Responsibility = "Responsibility",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -371,7 +372,7 @@ xml_struct! {
         /// Problems this item is linked to.
         many linked_problem_uids: ProblemUid = "LinkedProblemUID",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -406,7 +407,7 @@ xml_struct! {
         /// Problems this item is linked to.
         many linked_problem_uids: ProblemUid = "LinkedProblemUID",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -437,7 +438,7 @@ xml_struct! {
         /// Problems this item is linked to.
         many linked_problem_uids: ProblemUid = "LinkedProblemUID",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -482,7 +483,7 @@ xml_struct! {
         /// Problems this item is linked to.
         many linked_problem_uids: ProblemUid = "LinkedProblemUID",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -501,7 +502,7 @@ xml_struct! {
         /// Problems this item is linked to.
         many linked_problem_uids: ProblemUid = "LinkedProblemUID",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -515,7 +516,7 @@ xml_struct! {
         /// Problems this item is linked to.
         many linked_problem_uids: ProblemUid = "LinkedProblemUID",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -540,7 +541,7 @@ xml_struct! {
         /// Problems this item is linked to.
         many linked_problem_uids: ProblemUid = "LinkedProblemUID",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -567,6 +568,6 @@ xml_struct! {
         /// The referral's UID, for `Event/@LinkedReferralUID`.
         opt referral_uid: ReferralUid = "ReferralUID",
         ; /// Everything else SystmOne sends about it.
-        rest other
+        rest other, other_attributes
     }
 }

@@ -24,7 +24,7 @@ xml_struct! {
         /// Workflow tasks (incomplete ones, in responses).
         many tasks: Task = "Task",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -42,7 +42,7 @@ xml_struct! {
         /// Slots.
         many slots: Slot = "Slot",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -93,7 +93,7 @@ xml_struct! {
         /// Flags (undocumented).
         many_tok flags: String = "Flag",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -172,7 +172,7 @@ xml_struct! {
         /// Status.
         opt_tok status: String = "Status",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -207,7 +207,7 @@ xml_struct! {
         /// Status, e.g. `Not Started` (responses).
         opt_tok status: String = "Status",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 

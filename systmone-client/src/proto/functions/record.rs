@@ -83,7 +83,7 @@ xml_struct! {
         /// Home address.
         opt address: Address = "Address",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -249,7 +249,7 @@ xml_struct! {
         /// Whether the record is open after the request.
         opt record_state: RecordState = "RecordState",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -301,7 +301,7 @@ xml_struct! {
         /// GP registration type (GMS, Private…).
         opt_tok registration_type: String = "RegistrationType",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 

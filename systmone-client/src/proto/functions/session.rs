@@ -59,7 +59,7 @@ xml_struct! {
         /// Configured clinic types.
         many_tok clinic_types: String = "ClinicType",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -83,7 +83,7 @@ xml_struct! {
         /// SystmOne is running at this site.
         flag current_site: bool = "CurrentSite",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 
@@ -119,7 +119,7 @@ xml_struct! {
         /// This is the logged-on user.
         flag current_user: bool = "CurrentUser",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 

@@ -83,7 +83,7 @@ xml_struct! {
         /// Registration type (changeability unverified).
         some registration_type: String = "RegistrationType",
         ; /// Children the model does not know.
-        rest other
+        rest other, other_attributes
     }
 }
 

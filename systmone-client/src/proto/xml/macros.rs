@@ -17,9 +17,10 @@
 //! | `opt_attr` | `Option<T>` | optional attribute |
 //! | `dflt_tok`, `opt_tok`, `many_tok`, `attr_tok` | as `dflt`, `opt`, `many`, `attr`, for identifiers, codes and user names: surrounding whitespace is trimmed (PROTOCOL.md §1.8), while free text is kept exactly |
 //!
-//! A struct may end with `; rest name` to keep unknown child elements as
-//! generic [`Element`](super::Element)s (written back after the known ones);
-//! otherwise unknown children are skipped.
+//! A struct may end with `; rest elements, attributes` to keep unknown
+//! child elements as generic [`Element`](super::Element)s and unknown
+//! attributes as name/value pairs (both written back after the known ones);
+//! otherwise unknown children and attributes are skipped.
 
 /// Defines a struct carried as an XML element.
 macro_rules! xml_struct {
@@ -30,7 +31,7 @@ macro_rules! xml_struct {
                 $(#[$fmeta:meta])*
                 $kind:ident $field:ident : $ty:ty = $wire:literal $(| $alias:literal)*
             ),* $(,)?
-            $(; $(#[$rmeta:meta])* rest $rest:ident)?
+            $(; $(#[$rmeta:meta])* rest $rest:ident, $rest_attributes:ident)?
         }
     ) => {
         $(#[$meta])*
@@ -44,6 +45,10 @@ macro_rules! xml_struct {
                 $(#[$rmeta])*
                 #[serde(skip_serializing_if = "Vec::is_empty")]
                 pub $rest: Vec<$crate::proto::xml::Element>,
+                /// Attributes the model does not know, kept as sent (name,
+                /// unescaped value) and written back after the known ones.
+                #[serde(skip_serializing_if = "Vec::is_empty")]
+                pub $rest_attributes: Vec<(String, String)>,
             )?
         }
 
@@ -54,10 +59,19 @@ macro_rules! xml_struct {
                 tag: $crate::proto::xml::Tag<'a>,
             ) -> Result<Self, $crate::proto::xml::DecodeError> {
                 $( xml_struct!(@init $kind $field, $ty, $wire, reader, tag); )*
-                $( let mut $rest: Vec<$crate::proto::xml::Element> = Vec::new(); )?
+                $(
+                    let mut $rest: Vec<$crate::proto::xml::Element> = Vec::new();
+                    let mut $rest_attributes: Vec<(String, String)> = Vec::new();
+                )?
                 // Attributes in one pass over the start tag.
                 tag.for_each_attribute(|attribute_name, attribute| {
                     $( xml_struct!(@attr $kind $field, $ty, $wire, attribute_name, attribute); )*
+                    $(
+                        $rest_attributes.push((
+                            attribute_name.to_owned(),
+                            $crate::proto::xml::parse_attribute::<String>(attribute)?,
+                        ));
+                    )?
                     Ok(())
                 })
                 .map_err(|kind| reader.error_in(tag.name(), kind))?;
@@ -77,13 +91,18 @@ macro_rules! xml_struct {
                 }
                 Ok(Self {
                     $( $field: xml_struct!(@finish $kind $field $wire reader tag), )*
-                    $( $rest, )?
+                    $( $rest, $rest_attributes, )?
                 })
             }
 
             fn write(&self, name: &'static str, w: &mut $crate::proto::xml::XmlWriter) {
                 w.start(name);
                 $( xml_struct!(@write_attr $kind self.$field, $wire, w); )*
+                $(
+                    for (attribute, value) in &self.$rest_attributes {
+                        w.raw_attr(attribute, value);
+                    }
+                )?
                 $( xml_struct!(@write_child $kind self.$field, $wire, w); )*
                 $( for element in &self.$rest { element.write(w); } )?
                 w.end();
@@ -94,10 +113,10 @@ macro_rules! xml_struct {
         impl $crate::proto::strategy::XmlArbitrary for $name {
             fn xml_strategy() -> proptest::strategy::BoxedStrategy<Self> {
                 use proptest::strategy::Strategy as _;
-                xml_struct!(@nest [$( ($kind $ty) )*] $(rest $rest)?)
-                    .prop_map(|xml_struct!(@pat [$( $field )*] $(rest $rest)?)| Self {
+                xml_struct!(@nest [$( ($kind $ty) )*] $(rest $rest $rest_attributes)?)
+                    .prop_map(|xml_struct!(@pat [$( $field )*] $(rest $rest $rest_attributes)?)| Self {
                         $( $field, )*
-                        $( $rest, )?
+                        $( $rest, $rest_attributes, )?
                     })
                     .boxed()
             }
@@ -279,19 +298,22 @@ macro_rules! xml_struct {
 
     // ---- strategies: a right-nested tuple of per-field strategies ----
     (@nest [] ) => { proptest::strategy::Just(()) };
-    (@nest [] rest $rest:ident) => {
-        ($crate::proto::strategy::unknown_elements(), proptest::strategy::Just(()))
+    (@nest [] rest $rest:ident $rest_attributes:ident) => {
+        (
+            $crate::proto::strategy::unknown_elements(),
+            ($crate::proto::strategy::unknown_attributes(), proptest::strategy::Just(())),
+        )
     };
-    (@nest [($kind:ident $ty:ty) $($more:tt)*] $(rest $rest:ident)?) => {
+    (@nest [($kind:ident $ty:ty) $($more:tt)*] $(rest $rest:ident $rest_attributes:ident)?) => {
         (
             xml_struct!(@strategy $kind $ty),
-            xml_struct!(@nest [$($more)*] $(rest $rest)?),
+            xml_struct!(@nest [$($more)*] $(rest $rest $rest_attributes)?),
         )
     };
     (@pat [] ) => { () };
-    (@pat [] rest $rest:ident) => { ($rest, ()) };
-    (@pat [$field:ident $($more:ident)*] $(rest $rest:ident)?) => {
-        ($field, xml_struct!(@pat [$($more)*] $(rest $rest)?))
+    (@pat [] rest $rest:ident $rest_attributes:ident) => { ($rest, ($rest_attributes, ())) };
+    (@pat [$field:ident $($more:ident)*] $(rest $rest:ident $rest_attributes:ident)?) => {
+        ($field, xml_struct!(@pat [$($more)*] $(rest $rest $rest_attributes)?))
     };
     (@strategy req $ty:ty) => { <$ty as $crate::proto::strategy::XmlArbitrary>::xml_strategy() };
     (@strategy dflt $ty:ty) => { <$ty as $crate::proto::strategy::XmlArbitrary>::xml_strategy() };
