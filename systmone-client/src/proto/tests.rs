@@ -549,3 +549,16 @@ fn unknown_attributes_are_kept_and_written_back() {
         event
     );
 }
+
+#[test]
+fn an_appointment_update_is_written_in_the_specification_order() {
+    let mut update =
+        Appointment::update_status(AppointmentUid::from("19b6e40000000000"), "Arrived");
+    update.comments = Some("Checked in at kiosk".into());
+    let bytes = xml::encode_document(&update, "Appointment", EncodeOptions::default()).unwrap();
+    assert_eq!(
+        String::from_utf8(bytes).unwrap(),
+        "<Appointment><AppointmentUID>19b6e40000000000</AppointmentUID><Status>Arrived</Status>\
+         <Comments>Checked in at kiosk</Comments></Appointment>"
+    );
+}

@@ -84,12 +84,13 @@ xml_struct! {
         opt clinic: Clinic = "Clinic",
         /// Slot beside the clinic (the schema's shape).
         opt slot: Slot = "Slot",
+        /// Status: `Booked`, `Arrived`, `Did Not Attend`… (§9.7.6). Written
+        /// before `Comments`, as in responses and updates (§9.6.4, §9.7.6).
+        opt_tok status: String = "Status",
         /// Comments.
         opt comments: String = "Comments",
         /// The referral it is linked to.
         opt linked_referral_uid: ReferralUid = "LinkedReferralUID",
-        /// Status: `Booked`, `Arrived`, `Did Not Attend`… (§9.7.6).
-        opt_tok status: String = "Status",
         /// Flags (undocumented).
         many_tok flags: String = "Flag",
         ; /// Children the model does not know.
