@@ -36,42 +36,25 @@ fn event(n: u32) -> Event {
         done_at: Some("Surgery".into()),
         event_uid: Some(EventUid(format!("{n:08x}00000000"))),
         clinical_codes: vec![ClinicalCode {
-            code: Code {
-                scheme: CodeScheme::Ctv3,
-                code: "22A..".into(),
-                term: Some("O/E - weight".into()),
-            },
-            episodicity: None,
-            problem_uid: None,
             value: Decimal::new(&format!("{}.{}", 60 + n % 40, n % 10)),
             units: Some("kg".into()),
-            comparator: None,
-            problem_severity: None,
-            problem_end_date: None,
-            free_text: None,
-            is_allergy: false,
-            is_family_history: false,
             linked_problem_uids: vec![ProblemUid("7d3e910000000000".into())],
-            other: vec![],
-            other_attributes: vec![],
+            ..ClinicalCode::new(Code::new(CodeScheme::Ctv3, "22A..").with_term("O/E - weight"))
         }],
         medications: vec![Medication {
-            medication_type: None,
-            drug: Drug {
-                scheme: DrugScheme::Multilex,
-                product_id: format!("{}", 1_000_000 + n),
-                pack_id: None,
-                name: Some("Exampleprofen 200mg tablets".into()),
-            },
-            dose: "one to be taken three times a day with food".into(),
-            quantity: "84 tablet".into(),
             start_date: Some(at(n % 3000, 0).date()),
             end_date: Some(at(n % 3000 + 28, 0).date()),
-            repeat_issue: false,
             end_reason: Some(String::new()),
-            linked_problem_uids: vec![],
-            other: vec![],
-            other_attributes: vec![],
+            ..Medication::new(
+                Drug {
+                    scheme: DrugScheme::Multilex,
+                    product_id: format!("{}", 1_000_000 + n),
+                    pack_id: None,
+                    name: Some("Exampleprofen 200mg tablets".into()),
+                },
+                "one to be taken three times a day with food",
+                "84 tablet",
+            )
         }],
         narratives: vec![Narrative {
             lines: (0..4)

@@ -825,26 +825,11 @@ fn get_patient_record_response() {
         done_by: Some("EXAMPLE, Sam (GP)".into()),
         done_at: Some("Surgery".into()),
         event_uid: Some(EventUid::from("5e01c20000000000")),
-        clinical_codes: vec![ClinicalCode {
-            code: Code {
-                scheme: CodeScheme::Ctv3,
-                code: "22A..".into(),
-                term: Some("O/E - weight".into()),
-            },
-            episodicity: None,
-            problem_uid: None,
-            value: Some(decimal("71.5")),
-            units: Some("kg".into()),
-            comparator: None,
-            problem_severity: None,
-            problem_end_date: None,
-            free_text: None,
-            is_allergy: false,
-            is_family_history: false,
-            linked_problem_uids: vec![],
-            other: vec![],
-            other_attributes: vec![],
-        }],
+        clinical_codes: vec![ClinicalCode::reading(
+            Code::new(CodeScheme::Ctv3, "22A..").with_term("O/E - weight"),
+            decimal("71.5"),
+            "kg",
+        )],
         ..Event::default()
     };
     let height = Event {
@@ -854,24 +839,12 @@ fn get_patient_record_response() {
         software: Some("AcmeVitals".into()),
         event_uid: Some(EventUid::from("a41f7c0000000000")),
         clinical_codes: vec![ClinicalCode {
-            code: Code {
-                scheme: CodeScheme::Ctv3,
-                code: "229..".into(),
-                term: Some("O/E - height".into()),
-            },
-            episodicity: None,
-            problem_uid: None,
-            value: Some(decimal("1.74")),
-            units: Some("m".into()),
-            comparator: None,
-            problem_severity: None,
-            problem_end_date: None,
-            free_text: None,
-            is_allergy: false,
-            is_family_history: false,
             linked_problem_uids: vec![ProblemUid::from("7d3e910000000000")],
-            other: vec![],
-            other_attributes: vec![],
+            ..ClinicalCode::reading(
+                Code::new(CodeScheme::Ctv3, "229..").with_term("O/E - height"),
+                decimal("1.74"),
+                "m",
+            )
         }],
         ..Event::default()
     };
@@ -978,24 +951,8 @@ fn update_patient_record_request() {
         date_time: Some(date_time("2031-04-09T08:40:00")),
         done_at: Some("Home".into()),
         clinical_codes: vec![ClinicalCode {
-            code: Code {
-                scheme: CodeScheme::Ctv3,
-                code: "22A..".into(),
-                term: None,
-            },
-            episodicity: None,
-            problem_uid: None,
-            value: Some(decimal("68.2")),
-            units: Some("kg".into()),
-            comparator: None,
-            problem_severity: None,
-            problem_end_date: None,
-            free_text: None,
-            is_allergy: false,
-            is_family_history: false,
             linked_problem_uids: vec![ProblemUid::from("7d3e910000000000")],
-            other: vec![],
-            other_attributes: vec![],
+            ..ClinicalCode::reading(Code::new(CodeScheme::Ctv3, "22A.."), decimal("68.2"), "kg")
         }],
         ..Event::default()
     };

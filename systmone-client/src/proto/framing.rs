@@ -200,7 +200,9 @@ impl DocumentCodec {
         while i < bytes.len() {
             let b = bytes[i];
             match self.state {
-                State::Prolog => unreachable_state(),
+                // `scan` leaves the prolog before this loop and never
+                // returns to it within a document.
+                State::Prolog => debug_assert!(false, "prolog state inside the document scan"),
                 State::Text => match memchr::memchr(b'<', &bytes[i..]) {
                     Some(found) => {
                         i += found;
@@ -430,12 +432,6 @@ impl DocumentCodec {
         }
         Ok(())
     }
-}
-
-fn unreachable_state() {
-    // `scan` leaves the prolog before its loop; reaching here is harmless
-    // (the byte is skipped) but would be a bug.
-    debug_assert!(false, "prolog state inside the document scan");
 }
 
 /// Whether `b` may start an XML name (ASCII letters, `_`, `:`, or any

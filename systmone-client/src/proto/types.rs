@@ -262,6 +262,30 @@ xml_struct! {
     }
 }
 
+impl Code {
+    /// A code in `scheme`, with no term.
+    ///
+    /// ```
+    /// use systmone_client::proto::{Code, CodeScheme};
+    ///
+    /// let weight = Code::new(CodeScheme::Ctv3, "22A..").with_term("O/E - weight");
+    /// assert_eq!(weight.term.as_deref(), Some("O/E - weight"));
+    /// ```
+    pub fn new(scheme: CodeScheme, code: &str) -> Self {
+        Self {
+            scheme,
+            code: code.to_owned(),
+            term: None,
+        }
+    }
+
+    /// Adds the code's description.
+    pub fn with_term(mut self, term: &str) -> Self {
+        self.term = Some(term.to_owned());
+        self
+    }
+}
+
 xml_struct! {
     /// A drug (§9.0.3): an empty element whose attributes say it all.
     pub struct Drug {

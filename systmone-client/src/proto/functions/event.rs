@@ -111,27 +111,6 @@ impl Event {
             ..Self::default()
         }
     }
-
-    /// How many items it holds, of every kind (unknown ones included).
-    pub fn item_count(&self) -> usize {
-        self.medications.len()
-            + self.clinical_codes.len()
-            + self.reminders.len()
-            + self.recalls.len()
-            + self.vaccinations.len()
-            + self.repeat_medications.len()
-            + self.letters.len()
-            + self.patient_plans.len()
-            + self.care_plans.len()
-            + self.relationships.len()
-            + self.reports.len()
-            + self.attachments.len()
-            + self.activities.len()
-            + self.narratives.len()
-            + self.drug_sensitivities.len()
-            + self.referrals.len()
-            + self.other.len()
-    }
 }
 
 xml_struct! {
@@ -157,6 +136,26 @@ xml_struct! {
         many linked_problem_uids: ProblemUid = "LinkedProblemUID",
         ; /// Children the model does not know.
         rest other, other_attributes
+    }
+}
+
+impl Medication {
+    /// An acute prescription of `drug` with its dosage and quantity; the
+    /// other fields start empty.
+    pub fn new(drug: Drug, dose: &str, quantity: &str) -> Self {
+        Self {
+            medication_type: None,
+            drug,
+            dose: dose.to_owned(),
+            quantity: quantity.to_owned(),
+            start_date: None,
+            end_date: None,
+            repeat_issue: false,
+            end_reason: None,
+            linked_problem_uids: Vec::new(),
+            other: Vec::new(),
+            other_attributes: Vec::new(),
+        }
     }
 }
 
@@ -216,6 +215,45 @@ xml_struct! {
         many linked_problem_uids: ProblemUid = "LinkedProblemUID",
         ; /// Children the model does not know.
         rest other, other_attributes
+    }
+}
+
+impl ClinicalCode {
+    /// A plain coded entry; the other fields start empty.
+    pub fn new(code: Code) -> Self {
+        Self {
+            code,
+            episodicity: None,
+            problem_uid: None,
+            value: None,
+            units: None,
+            comparator: None,
+            problem_severity: None,
+            problem_end_date: None,
+            free_text: None,
+            is_allergy: false,
+            is_family_history: false,
+            linked_problem_uids: Vec::new(),
+            other: Vec::new(),
+            other_attributes: Vec::new(),
+        }
+    }
+
+    /// A numeric reading: `code` with `value` in `units`.
+    ///
+    /// ```
+    /// use systmone_client::proto::{ClinicalCode, Code, CodeScheme, xml::Decimal};
+    ///
+    /// let value = Decimal::new("71.5").unwrap();
+    /// let weight = ClinicalCode::reading(Code::new(CodeScheme::Ctv3, "22A.."), value, "kg");
+    /// assert_eq!(weight.units.as_deref(), Some("kg"));
+    /// ```
+    pub fn reading(code: Code, value: Decimal, units: &str) -> Self {
+        Self {
+            value: Some(value),
+            units: Some(units.to_owned()),
+            ..Self::new(code)
+        }
     }
 }
 

@@ -13,7 +13,7 @@ pub use element::{Element, Node};
 pub use reader::{
     DecodeError, DecodeErrorKind, Tag, XmlReader, parse_attribute, parse_optional_attribute,
 };
-pub use value::{Decimal, Minutes, WriteXml, XmlText, XmlValue, read_attribute, trimmed};
+pub use value::{Decimal, Minutes, WriteXml, XmlText, XmlValue, trimmed};
 pub use writer::{EncodeError, EncodeOptions, NhsNumberCasing, XmlWriter};
 
 /// Reads a whole document whose root element is `root` (any ASCII case) as

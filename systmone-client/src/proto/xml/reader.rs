@@ -125,20 +125,6 @@ impl<'a> Tag<'a> {
         }
         Ok(())
     }
-
-    /// The value of attribute `name` (ASCII-case-insensitive), if present.
-    pub fn attribute(&self, name: &str) -> Result<Option<String>, DecodeErrorKind> {
-        for attribute in self.start.attributes() {
-            let attribute = attribute.map_err(|e| DecodeErrorKind::Xml(e.to_string()))?;
-            if attribute.key.into_inner().eq_ignore_ascii_case(name) {
-                let value = attribute
-                    .normalized_value(XmlVersion::Implicit1_0)
-                    .map_err(|e| DecodeErrorKind::Xml(e.to_string()))?;
-                return Ok(Some(value.into_owned()));
-            }
-        }
-        Ok(None)
-    }
 }
 
 /// Reads one document element by element. Cloning is cheap (the document
@@ -183,35 +169,22 @@ impl<'a> XmlReader<'a> {
         let start = peek.position();
         let mut depth = 0usize;
         while peek.position() - start <= within {
-            match peek.reader.read_event() {
-                Ok(Event::Start(start)) => {
-                    if depth == 0
-                        && names
-                            .iter()
-                            .any(|n| start.name().into_inner().eq_ignore_ascii_case(n))
-                    {
-                        return true;
-                    }
-                    depth += 1;
-                }
-                Ok(Event::Empty(start)) => {
-                    if depth == 0
-                        && names
-                            .iter()
-                            .any(|n| start.name().into_inner().eq_ignore_ascii_case(n))
-                    {
-                        return true;
-                    }
-                }
+            let (element, opens) = match peek.reader.read_event() {
+                Ok(Event::Start(element)) => (element, true),
+                Ok(Event::Empty(element)) => (element, false),
+                Ok(Event::End(_)) if depth == 0 => return false,
                 Ok(Event::End(_)) => {
-                    if depth == 0 {
-                        return false;
-                    }
                     depth -= 1;
+                    continue;
                 }
                 Ok(Event::Eof) | Err(_) => return false,
-                Ok(_) => {}
+                Ok(_) => continue,
+            };
+            let name = element.name().into_inner();
+            if depth == 0 && names.iter().any(|n| name.eq_ignore_ascii_case(n)) {
+                return true;
             }
+            depth += usize::from(opens);
         }
         false
     }

@@ -115,29 +115,6 @@ impl<T: XmlText> XmlValue for T {
     }
 }
 
-/// Reads attribute `name` of `tag` as `T`; `None` when absent.
-pub fn read_attribute<'a, T: XmlText>(
-    reader: &XmlReader<'a>,
-    tag: &Tag<'a>,
-    name: &'static str,
-) -> Result<Option<T>, DecodeError> {
-    let Some(text) = tag
-        .attribute(name)
-        .map_err(|kind| reader.error_in(name, kind))?
-    else {
-        return Ok(None);
-    };
-    T::parse_text(&text).map(Some).ok_or_else(|| {
-        reader.error_in(
-            tag.name(),
-            DecodeErrorKind::InvalidValue {
-                value: text,
-                expected: T::EXPECTED,
-            },
-        )
-    })
-}
-
 impl XmlText for String {
     const EXPECTED: &'static str = "text";
 
