@@ -10,4 +10,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod proto;

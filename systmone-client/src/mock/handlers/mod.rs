@@ -1,0 +1,149 @@
+//! One handler per function, each working on the practice's state under
+//! the rules PROTOCOL.md documents. Handlers do no networking; the few
+//! that touch files (attachments, documents, extracts, schemas) use the
+//! paths the request names, as SystmOne does on its own PC.
+
+mod delete;
+mod diary;
+mod read;
+mod search;
+mod session;
+mod write;
+
+use std::path::PathBuf;
+
+use chrono::NaiveDateTime;
+
+use super::failure::Failure;
+use super::practice::Practice;
+use super::record::Origin;
+use crate::proto::{AnyRequest, AnyResponse};
+
+/// Whose items DeletePatientRecord may delete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum DeleteScope {
+    /// Items added through the API with the same API key (the same
+    /// product; the default).
+    #[default]
+    SameProduct,
+    /// Only items added by the same device.
+    SameDevice,
+}
+
+/// Settings handlers need beyond the state.
+#[derive(Debug, Clone)]
+pub(crate) struct HandlerSettings {
+    /// Where GetDocument writes when no WriteTo is given, and GetXSDFiles
+    /// when no Path is given.
+    pub(crate) temp_dir: PathBuf,
+    pub(crate) delete_scope: DeleteScope,
+}
+
+/// The product and device a request came from.
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    pub(crate) api_key: String,
+    pub(crate) device_id: String,
+    pub(crate) software: String,
+    pub(crate) online_visible: bool,
+}
+
+impl Caller {
+    pub(crate) fn origin(&self) -> Origin {
+        Origin::Api {
+            api_key: self.api_key.clone(),
+            device_id: self.device_id.clone(),
+            software: self.software.clone(),
+            online_visible: self.online_visible,
+        }
+    }
+}
+
+/// Everything a handler works with.
+pub(crate) struct Ctx<'a> {
+    pub(crate) practice: &'a mut Practice,
+    pub(crate) now: NaiveDateTime,
+    pub(crate) request_uid: &'a str,
+    pub(crate) caller: &'a Caller,
+    pub(crate) settings: &'a HandlerSettings,
+}
+
+/// What a handled request asks of the server besides its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Aftermath {
+    None,
+    /// ExitClient: close every connection; stop listening unless
+    /// restarting.
+    Exit { restart: bool },
+}
+
+/// Runs one request against the practice.
+pub(crate) fn handle(
+    ctx: &mut Ctx<'_>,
+    request: &AnyRequest,
+) -> Result<(AnyResponse, Aftermath), Failure> {
+    use AnyRequest as Q;
+    use AnyResponse as A;
+    let answer = match request {
+        Q::GetFunctions(_) => A::GetFunctions(session::get_functions()),
+        Q::GetOrganisationMetaData(p) => {
+            A::GetOrganisationMetaData(session::organisation(ctx, p))
+        }
+        Q::GetCurrentActivity(_) => A::GetCurrentActivity(session::current_activity(ctx)),
+        Q::GetCurrentSelection(_) => A::GetCurrentSelection(session::current_selection(ctx)),
+        Q::IsPatientRetrieved(_) => A::IsPatientRetrieved(session::is_patient_retrieved(ctx)),
+        Q::GetReferenceData(_) => A::GetReferenceData(session::reference_data()),
+        Q::ExitClient(p) => {
+            return Ok((
+                A::ExitClient(crate::proto::ExitClientResponse {}),
+                Aftermath::Exit { restart: p.restart },
+            ));
+        }
+        Q::GetXsdFiles(p) => A::GetXsdFiles(session::xsd_files(ctx, p)?),
+        Q::DataExtract(p) => A::DataExtract(session::data_extract(ctx, p)?),
+        Q::LaunchFunctionality(p) => A::LaunchFunctionality(session::launch(ctx, p)?),
+        Q::PatientSearch(p) => A::PatientSearch(search::patient_search(ctx, p)?),
+        Q::GetPatientRecord(p) => A::GetPatientRecord(read::get_patient_record(ctx, p)?),
+        Q::GetDocument(p) => A::GetDocument(read::get_document(ctx, p)?),
+        Q::UpdatePatientRecord(p) => A::UpdatePatientRecord(write::update(ctx, p)?),
+        Q::DeletePatientRecord(p) => A::DeletePatientRecord(delete::delete(ctx, p)?),
+        Q::GetAppointmentSlots(p) => A::GetAppointmentSlots(diary::slots(ctx, p)),
+        Q::GetDiary(p) => A::GetDiary(diary::diary(ctx, p)),
+    };
+    Ok((answer, Aftermath::None))
+}
+
+/// Whether a request reads or writes files, so the server runs it off the
+/// async threads.
+pub(crate) fn touches_files(request: &AnyRequest) -> bool {
+    matches!(
+        request,
+        AnyRequest::UpdatePatientRecord(_)
+            | AnyRequest::GetDocument(_)
+            | AnyRequest::DataExtract(_)
+            | AnyRequest::GetXsdFiles(_)
+            | AnyRequest::LaunchFunctionality(_)
+    )
+}
+
+/// Reads a file named by a request (E14 when it cannot be read).
+pub(crate) fn read_file(path: &str) -> Result<(String, Vec<u8>), Failure> {
+    let trimmed = path.trim();
+    let contents = std::fs::read(trimmed).map_err(|_| Failure::unreadable_file(trimmed))?;
+    let name = std::path::Path::new(trimmed)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| trimmed.to_owned());
+    Ok((name, contents))
+}
+
+/// An existing directory named by a request (E6 otherwise).
+pub(crate) fn existing_dir(path: &str) -> Result<PathBuf, Failure> {
+    let dir = PathBuf::from(path.trim());
+    if dir.is_dir() {
+        Ok(dir)
+    } else {
+        Err(Failure::directory(path.trim()))
+    }
+}

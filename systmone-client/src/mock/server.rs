@@ -1,0 +1,516 @@
+//! The TCP side: accepting connections, framing requests with the shared
+//! codec, the envelope checks, pairing, the throttle, faults, and writing
+//! answers (one per processed request, each followed by `\n`).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio_util::codec::Decoder as _;
+
+use super::clock::MockClock;
+use super::failure::Failure;
+use super::faults::{Fault, FaultScript};
+use super::handlers::{self, Aftermath, Caller, Ctx, HandlerSettings};
+use super::inspect::{Outcome, ReceivedRequest};
+use super::practice::Practice;
+use super::throttle::{OverRecordLimitPolicy, Refusal, Throttle};
+use crate::proto::{
+    AnyRequest, AnyResponse, DecodeErrorKind, DocumentCodec, EncodeOptions, ErrorResponse,
+    FUNCTION_VERSION, REQUEST_ROOT, Request, RequestDecodeError, Response, ResponseHeader,
+    decode_request, encode_response,
+};
+
+/// Locks a std mutex, carrying on if a panicking thread poisoned it (the
+/// state is still consistent: every change is made on a copy first).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Settings of the TCP side.
+#[derive(Debug, Clone)]
+pub(crate) struct ServerSettings {
+    /// Registered API keys and their products' names; `None` accepts any
+    /// key.
+    pub(crate) api_keys: Option<BTreeMap<String, String>>,
+    /// The software name for events when any key is accepted.
+    pub(crate) default_software: String,
+    pub(crate) raw_line_breaks: bool,
+    pub(crate) max_request_len: usize,
+    pub(crate) idle_timeout: Duration,
+}
+
+/// What every connection shares.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) practice: Mutex<Practice>,
+    pub(crate) throttle: Throttle,
+    pub(crate) faults: Mutex<FaultScript>,
+    pub(crate) log: Mutex<RequestLog>,
+    pub(crate) clock: MockClock,
+    pub(crate) handler_settings: HandlerSettings,
+    pub(crate) settings: ServerSettings,
+    /// `true` once the server must stop.
+    pub(crate) stop: watch::Sender<bool>,
+    /// Bumped to close every open connection (ExitClient with Restart).
+    pub(crate) generation: watch::Sender<u64>,
+}
+
+/// Requests received so far.
+#[derive(Debug, Default)]
+pub(crate) struct RequestLog {
+    pub(crate) received: u64,
+    pub(crate) connections: u64,
+    pub(crate) requests: Vec<ReceivedRequest>,
+    pub(crate) counts: BTreeMap<&'static str, u64>,
+}
+
+/// What to do on the connection after one request.
+enum Reply {
+    /// Write this answer and carry on.
+    Answer(Bytes),
+    /// Write nothing and carry on.
+    Nothing,
+    /// Write this (possibly nothing) and close.
+    Close(Bytes),
+    /// Write this answer, then stop the server or close every connection.
+    Exit(Bytes, bool),
+}
+
+/// Resolves once the server must stop.
+pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stop| *stop).await;
+}
+
+/// Accepts connections until told to stop.
+pub(crate) async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
+    let mut stop = shared.stop.subscribe();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let id = {
+                        let mut log = lock(&shared.log);
+                        log.connections += 1;
+                        log.connections
+                    };
+                    tracing::debug!(connection = id, %peer, "connection accepted");
+                    tokio::spawn(serve(shared.clone(), stream, id));
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            () = stopped(&mut stop) => break,
+        }
+    }
+    tracing::info!("mock SystmOne stopped listening");
+}
+
+/// Serves one connection: one request at a time, in order.
+async fn serve(shared: Arc<Shared>, mut stream: TcpStream, connection: u64) {
+    let _ = stream.set_nodelay(true);
+    let mut stop = shared.stop.subscribe();
+    let mut generation = shared.generation.subscribe();
+    generation.mark_unchanged();
+    let mut codec = DocumentCodec::new().with_max_document_len(shared.settings.max_request_len);
+    let mut buffer = BytesMut::with_capacity(8 * 1024);
+    loop {
+        match codec.decode(&mut buffer) {
+            Ok(Some(document)) => {
+                let reply = tokio::select! {
+                    reply = process(&shared, connection, document) => reply,
+                    () = stopped(&mut stop) => return,
+                    _ = generation.changed() => return,
+                };
+                let (bytes, then) = match reply {
+                    Reply::Answer(bytes) => (bytes, None),
+                    Reply::Nothing => continue,
+                    Reply::Close(bytes) => (bytes, Some(None)),
+                    Reply::Exit(bytes, restart) => (bytes, Some(Some(restart))),
+                };
+                if !bytes.is_empty() && stream.write_all(&bytes).await.is_err() {
+                    return;
+                }
+                match then {
+                    None => continue,
+                    Some(None) => {
+                        let _ = stream.shutdown().await;
+                        return;
+                    }
+                    Some(Some(restart)) => {
+                        let _ = stream.shutdown().await;
+                        exit(&shared, restart);
+                        return;
+                    }
+                }
+            }
+            Ok(None) => {}
+            Err(error) => {
+                // Not XML, or over a cap: answer if possible, then close
+                // (the stream cannot be resynchronised).
+                tracing::info!(connection, %error, "unreadable request; closing the connection");
+                let failure = Failure::malformed(&error.to_string());
+                let bytes = error_answer(&shared, "", "", "", "", failure);
+                let _ = stream.write_all(&bytes).await;
+                let _ = stream.shutdown().await;
+                return;
+            }
+        }
+        let partial = !buffer.is_empty();
+        let read = async {
+            if partial {
+                tokio::time::timeout(shared.settings.idle_timeout, stream.read_buf(&mut buffer))
+                    .await
+                    .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()))
+            } else {
+                stream.read_buf(&mut buffer).await
+            }
+        };
+        let read = tokio::select! {
+            read = read => read,
+            () = stopped(&mut stop) => return,
+            _ = generation.changed() => return,
+        };
+        match read {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// ExitClient: stop listening (or, with Restart, close every connection
+/// and carry on).
+fn exit(shared: &Shared, restart: bool) {
+    if restart {
+        shared.generation.send_modify(|g| *g += 1);
+    } else {
+        shared.stop.send_replace(true);
+    }
+}
+
+/// An uppercase, hyphenated random GUID, as SystmOne's ResponseUIDs are.
+fn response_uid(practice: &mut Practice) -> String {
+    use rand::RngExt as _;
+    let n: u128 = practice.rng.random::<u128>() & !(0xF << 76) & !(0x3 << 62);
+    let n = n | (0x4 << 76) | (0x2 << 62);
+    let hex = format!("{n:032X}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+fn encode(shared: &Shared, response: &Response<AnyResponse>) -> Bytes {
+    let options = EncodeOptions {
+        raw_line_breaks: shared.settings.raw_line_breaks,
+        ..EncodeOptions::default()
+    };
+    let encoded = encode_response(response, options).or_else(|error| {
+        tracing::warn!(%error, "response could not be encoded");
+        let failure = Failure::invalid(format!("The response could not be written: {error}"));
+        let fallback = Response {
+            header: response.header.clone(),
+            body: Err(failure.into_response()),
+        };
+        encode_response::<AnyResponse>(&fallback, options)
+    });
+    let mut bytes = encoded.map(Vec::from).unwrap_or_default();
+    bytes.push(b'\n');
+    Bytes::from(bytes)
+}
+
+fn error_answer(
+    shared: &Shared,
+    device_id: &str,
+    request_uid: &str,
+    function: &str,
+    function_version: &str,
+    failure: Failure,
+) -> Bytes {
+    let response_uid = response_uid(&mut lock(&shared.practice));
+    let response = Response::<AnyResponse> {
+        header: ResponseHeader {
+            device_id: device_id.to_owned(),
+            request_uid: request_uid.to_owned(),
+            function: function.to_owned(),
+            function_version: function_version.to_owned(),
+            response_uid,
+        },
+        body: Err(failure.into_response()),
+    };
+    encode(shared, &response)
+}
+
+/// The mock's answer to a request it could not decode (§3.3, E9–E12).
+fn undecodable(error: &RequestDecodeError) -> Failure {
+    let kind = &error.error.kind;
+    match kind {
+        DecodeErrorKind::UnexpectedRoot { found, .. } => Failure::root(found),
+        DecodeErrorKind::Missing { name } if error.error.path == REQUEST_ROOT => {
+            Failure::malformed(&format!("missing mandatory element {name}"))
+        }
+        DecodeErrorKind::UnknownFunction { name } => Failure::unknown_function(name),
+        DecodeErrorKind::InvalidValue { .. } if error.error.path.contains("OutputScheme") => {
+            Failure::coding_scheme(&error.error.to_string())
+        }
+        _ => Failure::malformed(&error.error.to_string()),
+    }
+}
+
+/// `1`, `1.0`, `1.00`: the only version there is.
+fn is_supported_version(version: &str) -> bool {
+    version
+        .trim()
+        .parse::<f64>()
+        .is_ok_and(|v| (v - 1.0).abs() < f64::EPSILON)
+}
+
+struct Logged {
+    number: u64,
+    call: u64,
+    received: chrono::NaiveDateTime,
+}
+
+fn record(shared: &Shared, logged: &Logged, connection: u64, request: Option<Request<AnyRequest>>, decode_error: Option<String>, outcome: Outcome) {
+    let mut log = lock(&shared.log);
+    log.requests.push(ReceivedRequest {
+        number: logged.number,
+        connection,
+        received: logged.received,
+        request,
+        decode_error,
+        outcome,
+    });
+}
+
+/// Handles one complete document.
+async fn process(shared: &Arc<Shared>, connection: u64, document: Bytes) -> Reply {
+    let started = tokio::time::Instant::now();
+    let received = shared.clock.now();
+    let decoded = decode_request(&document);
+    let function = match &decoded {
+        Ok(request) => request.parameters().function_name(),
+        Err(_) => "",
+    };
+    let logged = {
+        let mut log = lock(&shared.log);
+        log.received += 1;
+        let number = log.received;
+        let call = if function.is_empty() {
+            0
+        } else {
+            let count = log.counts.entry(function).or_default();
+            *count += 1;
+            *count
+        };
+        Logged {
+            number,
+            call,
+            received,
+        }
+    };
+    let request = match decoded {
+        Ok(request) => request,
+        Err(error) => {
+            let failure = undecodable(&error);
+            tracing::info!(request = logged.number, error = %error.error, "request could not be decoded");
+            let bytes = error_answer(
+                shared,
+                "",
+                error.request_uid.as_deref().unwrap_or(""),
+                error.function.as_deref().unwrap_or(""),
+                error.function_version.as_deref().unwrap_or(""),
+                failure.clone(),
+            );
+            record(shared, &logged, connection, None, Some(error.error.to_string()), Outcome::Error {
+                message: failure.message,
+                permanent: failure.permanent,
+            });
+            return Reply::Answer(bytes);
+        }
+    };
+    let (reply, outcome) = run(shared, &request, &logged).await;
+    tracing::info!(
+        request = logged.number,
+        connection,
+        function,
+        request_uid = %request.header.request_uid,
+        outcome = ?outcome,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    record(shared, &logged, connection, Some(request), None, outcome);
+    reply
+}
+
+/// Throttle, faults, pairing and the function itself.
+async fn run(shared: &Arc<Shared>, request: &Request<AnyRequest>, logged: &Logged) -> (Reply, Outcome) {
+    let header = &request.header;
+    let answer_error = |device_id: &str, failure: Failure| {
+        let outcome = Outcome::Error {
+            message: failure.message.clone(),
+            permanent: failure.permanent,
+        };
+        let bytes = error_answer(
+            shared,
+            device_id,
+            &header.request_uid,
+            request.function(),
+            &header.function_version,
+            failure,
+        );
+        (Reply::Answer(bytes), outcome)
+    };
+    if !is_supported_version(&header.function_version) {
+        return answer_error(
+            header.device_id.trim(),
+            Failure::version(request.function(), header.function_version.trim()),
+        );
+    }
+    let function = request.parameters().function_name();
+
+    let full_record = match request.parameters() {
+        AnyRequest::GetPatientRecord(p) => !p.is_exempt(shared.clock.today()),
+        _ => false,
+    };
+    let turn = match shared.throttle.admit(full_record).await {
+        Ok(turn) => turn,
+        Err(Refusal::Rate | Refusal::RecordLimit(OverRecordLimitPolicy::NoResponse)) => {
+            tracing::info!(request = logged.number, function, "throttled: not processed, no response");
+            return (Reply::Nothing, Outcome::Throttled);
+        }
+        Err(Refusal::RecordLimit(_)) => {
+            return answer_error(
+                header.device_id.trim(),
+                Failure {
+                    message: "GetPatientRecord may be called only once every 30 seconds; try again later".into(),
+                    permanent: false,
+                },
+            );
+        }
+    };
+
+    let planned = lock(&shared.faults).take(logged.number, function, logged.call);
+    if !planned.delay.is_zero() {
+        tokio::time::sleep(planned.delay).await;
+    }
+    let fault = planned.fault;
+    match &fault {
+        Some(Fault::NoResponse) => return (Reply::Nothing, Outcome::Faulted(Fault::NoResponse)),
+        Some(Fault::DropBeforeProcessing) => {
+            return (Reply::Close(Bytes::new()), Outcome::Faulted(Fault::DropBeforeProcessing));
+        }
+        Some(Fault::TransientError) => return answer_error(header.device_id.trim(), Failure::injected_transient()),
+        Some(Fault::PermanentError) => return answer_error(header.device_id.trim(), Failure::injected_permanent()),
+        Some(Fault::RecordOpen) => return answer_error(header.device_id.trim(), Failure::record_in_use()),
+        Some(Fault::MessagingSettings) => return answer_error(header.device_id.trim(), Failure::messaging_settings()),
+        _ => {}
+    }
+
+    // The product and the device.
+    let software = match &shared.settings.api_keys {
+        None => shared.settings.default_software.clone(),
+        Some(keys) => match keys.get(header.api_key.trim()) {
+            Some(software) => software.clone(),
+            None => return answer_error(header.device_id.trim(), Failure::unrecognised_api_key()),
+        },
+    };
+    let device = {
+        let mut practice = lock(&shared.practice);
+        let practice = &mut *practice;
+        practice
+            .devices
+            .authorise(header.api_key.trim(), &header.device_id, &header.device_version, &mut practice.rng)
+            .map(|id| {
+                let visible = practice.devices.get(&id).is_some_and(|d| d.online_visible_default);
+                (id, visible)
+            })
+    };
+    let (device_id, online_visible) = match device {
+        Ok(device) => device,
+        Err(failure) => return answer_error(header.device_id.trim(), failure),
+    };
+    let caller = Caller {
+        api_key: header.api_key.trim().to_owned(),
+        device_id: device_id.clone(),
+        software,
+        online_visible,
+    };
+
+    let handled = if handlers::touches_files(request.parameters()) {
+        let shared = shared.clone();
+        let parameters = request.parameters().clone();
+        let request_uid = header.request_uid.clone();
+        tokio::task::spawn_blocking(move || handle(&shared, &caller, &request_uid, &parameters))
+            .await
+            .unwrap_or_else(|_| Err(Failure::injected_permanent()))
+    } else {
+        handle(shared, &caller, &header.request_uid, request.parameters())
+    };
+    drop(turn);
+
+    let (answer, aftermath) = match handled {
+        Ok(answered) => answered,
+        Err(failure) => return answer_error(&device_id, failure),
+    };
+    let response_uid = response_uid(&mut lock(&shared.practice));
+    let response = Response {
+        header: ResponseHeader {
+            device_id,
+            request_uid: header.request_uid.clone(),
+            function: request.function().to_owned(),
+            function_version: FUNCTION_VERSION.to_owned(),
+            response_uid,
+        },
+        body: Ok(answer),
+    };
+    let bytes = encode(shared, &response);
+    match fault {
+        Some(Fault::DropAfterProcessing) => (Reply::Close(Bytes::new()), Outcome::Faulted(Fault::DropAfterProcessing)),
+        Some(Fault::TruncatedResponse) => {
+            let half = bytes.slice(..bytes.len() / 2);
+            (Reply::Close(half), Outcome::Faulted(Fault::TruncatedResponse))
+        }
+        Some(Fault::GarbageResponse) => (
+            Reply::Close(Bytes::from_static(b"\x00\xff<<< this is not XML \xfe>\n")),
+            Outcome::Faulted(Fault::GarbageResponse),
+        ),
+        _ => match aftermath {
+            Aftermath::None => (Reply::Answer(bytes), Outcome::Answered),
+            Aftermath::Exit { restart } => (Reply::Exit(bytes, restart), Outcome::Answered),
+        },
+    }
+}
+
+fn handle(
+    shared: &Shared,
+    caller: &Caller,
+    request_uid: &str,
+    parameters: &AnyRequest,
+) -> Result<(AnyResponse, Aftermath), Failure> {
+    let mut practice = lock(&shared.practice);
+    let mut ctx = Ctx {
+        practice: &mut practice,
+        now: shared.clock.now(),
+        request_uid,
+        caller,
+        settings: &shared.handler_settings,
+    };
+    handlers::handle(&mut ctx, parameters)
+}
+
+impl From<Failure> for ErrorResponse {
+    fn from(failure: Failure) -> Self {
+        failure.into_response()
+    }
+}
