@@ -215,10 +215,7 @@ fn seed_record(sri: u64, seed: &PatientSeed, organisation: &Organisation) -> Pat
         }],
         "New patient registration check.",
     )];
-    let adult = registered
-        .with_year(registered.year() + 18)
-        .is_some_and(|d| d >= seed.date_of_birth)
-        && seed.date_of_birth.year() < 2000;
+    let adult = seed.date_of_birth.year() < 2000;
     if adult && let Some(review) = registered.checked_add_days(chrono::Days::new(400 + sri % 365)) {
         events.push(practice_event(
             at(review, 11),
@@ -279,7 +276,7 @@ impl Practice {
             extracts: BTreeMap::new(),
             devices,
             journal: Vec::new(),
-            uid_base: rng.random::<u64>() >> 8,
+            uid_base: rng.random::<u64>(),
             uids_issued: 0,
             files_written: 0,
             rng,
