@@ -275,6 +275,20 @@ fn is_supported_version(version: &str) -> bool {
         .is_ok_and(|v| (v - 1.0).abs() < f64::EPSILON)
 }
 
+/// An `OutputScheme` value SystmOne does not support (E12). The codec
+/// keeps unknown values (`Read2`, `BNF`) as `Other` rather than failing,
+/// so the check is made here.
+fn unsupported_output_scheme(header: &crate::proto::RequestHeader) -> Option<&str> {
+    let scheme = header.output_scheme.as_ref()?;
+    if let Some(crate::proto::DrugScheme::Other(value)) = &scheme.drugs {
+        return Some(value);
+    }
+    if let Some(crate::proto::CodeScheme::Other(value)) = &scheme.codes {
+        return Some(value);
+    }
+    None
+}
+
 struct Logged {
     number: u64,
     call: u64,
@@ -376,6 +390,9 @@ async fn run(shared: &Arc<Shared>, request: &Request<AnyRequest>, logged: &Logge
             header.device_id.trim(),
             Failure::version(request.function(), header.function_version.trim()),
         );
+    }
+    if let Some(value) = unsupported_output_scheme(header) {
+        return answer_error(header.device_id.trim(), Failure::coding_scheme(value));
     }
     let function = request.parameters().function_name();
 
