@@ -152,9 +152,26 @@ impl MockBuilder {
     }
 
     /// Adds `count` synthetic patients generated from `seed` (see
-    /// [`super::synthetic_patients`]).
+    /// [`super::synthetic_patients`]). Generated patients whose NHS or
+    /// pseudo number is already taken by a patient added earlier (from a
+    /// file, say) are left out, so files and generated practices mix.
     pub fn synthetic_patients(self, count: usize, seed: u64) -> Self {
-        self.patients(synthetic_patients(count, seed))
+        let taken: std::collections::HashSet<String> = self
+            .patients
+            .iter()
+            .flat_map(|p| {
+                [
+                    p.nhs_number.as_ref().map(|n| n.as_str().to_owned()),
+                    p.pseudo_number.clone(),
+                ]
+            })
+            .flatten()
+            .collect();
+        let fresh = synthetic_patients(count, seed).into_iter().filter(|p| {
+            p.nhs_number.as_ref().is_none_or(|n| !taken.contains(n.as_str()))
+                && p.pseudo_number.as_ref().is_none_or(|n| !taken.contains(n))
+        });
+        self.patients(fresh)
     }
 
     /// What the simulated user answers a new device. Default approve.

@@ -112,7 +112,7 @@ pub use handlers::DeleteScope;
 pub use inspect::{Change, JournalEntry, Outcome, ReceivedRequest};
 pub use organisation::{DiarySlot, Organisation};
 pub use record::{BookedAppointment, Origin, PatientRecord, RecordEntry, StoredDocument};
-pub use seed::{PatientFileError, PatientSeed, load_patients, parse_patients};
+pub use seed::{PatientFileError, PatientRef, PatientSeed, load_patients, parse_patients};
 pub use synthetic::synthetic_patients;
 pub use throttle::{OverRatePolicy, OverRecordLimitPolicy, ThrottleConfig};
 
