@@ -4,9 +4,13 @@
 //!   framing as a `tokio_util` codec, the envelope, and typed requests and
 //!   responses.
 //!
-//! Still to come (later issues): `Client`, a cloneable async handle whose
+//! - `mock` (feature `mock`): a faithful, stateful stand-in for SystmOne
+//!   over loopback TCP, with SystmOne's throttle, pairing and fault
+//!   injection, for tests and demos; also the `systmone-mock` binary.
+//!
+//! Still to come (a later issue): `Client`, a cloneable async handle whose
 //! dispatcher owns the connection, the throttle, the Device ID and
-//! reconnects; and `mock`, a faithful stand-in for SystmOne.
+//! reconnects.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
