@@ -337,7 +337,8 @@ async fn process(shared: &Arc<Shared>, connection: u64, document: Bytes) -> Repl
         Ok(request) => request,
         Err(error) => {
             let failure = undecodable(&error);
-            tracing::info!(request = logged.number, error = %error.error, "request could not be decoded");
+            tracing::info!(request = logged.number, at = %error.error.path, "request could not be decoded");
+            tracing::debug!(request = logged.number, error = %error.error, "decode error");
             let bytes = error_answer(
                 shared,
                 "",
@@ -354,15 +355,26 @@ async fn process(shared: &Arc<Shared>, connection: u64, document: Bytes) -> Repl
         }
     };
     let (reply, outcome) = run(shared, &request, &logged).await;
+    // Error texts can name a patient's identifier: only their kind at info.
+    let summary = match &outcome {
+        Outcome::Answered => "answered",
+        Outcome::Error {
+            permanent: true, ..
+        } => "permanent error",
+        Outcome::Error { .. } => "temporary error",
+        Outcome::Throttled => "throttled (no response)",
+        Outcome::Faulted(_) => "injected fault",
+    };
     tracing::info!(
         request = logged.number,
         connection,
         function,
         request_uid = %request.header.request_uid,
-        outcome = ?outcome,
+        outcome = summary,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "request"
     );
+    tracing::debug!(request = logged.number, outcome = ?outcome, "request outcome");
     record(shared, &logged, connection, Some(request), None, outcome);
     reply
 }
