@@ -368,18 +368,27 @@ impl<'a> XmlReader<'a> {
     #[inline]
     fn plain_text(&mut self) -> Option<Cow<'a, str>> {
         let rest: &'a [u8] = self.reader.get_ref();
-        let end = memchr::memchr(b'<', rest)?;
+        // One search in the usual case, a value with no reference.
+        let first = memchr::memchr3(b'<', b'&', b'\r', rest)?;
+        let end = match rest[first] {
+            b'<' => first,
+            b'&' => {
+                let end = first + memchr::memchr(b'<', &rest[first..])?;
+                if memchr::memchr(b'\r', &rest[first..end]).is_some() {
+                    return None;
+                }
+                end
+            }
+            _ => return None,
+        };
         if rest.get(end + 1) != Some(&b'/') {
             return None;
         }
-        let raw = &rest[..end];
-        if memchr::memchr(b'\r', raw).is_some() {
-            return None;
-        }
-        let raw = std::str::from_utf8(raw).ok()?;
-        let text = match memchr::memchr(b'&', raw.as_bytes()) {
-            None => Cow::Borrowed(raw),
-            Some(first) => Cow::Owned(unescape(raw, first)?),
+        let raw = std::str::from_utf8(&rest[..end]).ok()?;
+        let text = if first < end {
+            Cow::Owned(unescape(raw, first)?)
+        } else {
+            Cow::Borrowed(raw)
         };
         std::io::BufRead::consume(&mut self.reader.stream(), end);
         Some(text)

@@ -155,6 +155,7 @@ fn text_values_read_straight_or_piece_by_piece_agree() {
         ("<R><T>&#65;&#x42;&#x0043;x</T></R>", "ABCx"),
         ("<R><T>é &#233; 😀</T></R>", "é é 😀"),
         ("<R><T>a\r\nb&#13;</T></R>", "a\nb\r"),
+        ("<R><T>a&amp;b\r\nc\r</T></R>", "a&b\nc\n"),
         ("<R><T>a<![CDATA[<&>]]>b</T></R>", "a<&>b"),
         ("<R><T>a<!-- c -->b</T></R>", "ab"),
         ("<R><T>a<i>b</i>c</T></R>", "abc"),
