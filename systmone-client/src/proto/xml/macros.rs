@@ -193,14 +193,20 @@ macro_rules! xml_struct {
             .filter(|value| !value.is_empty());
     };
     (@read many_tok $field:ident, $ty:ty, $reader:ident, $child:ident) => {
-        $field.push($crate::proto::xml::trimmed(<$ty as $crate::proto::xml::XmlValue>::read($reader, $child)?));
+        $crate::proto::xml::push_repeated(
+            &mut $field,
+            $crate::proto::xml::trimmed(<$ty as $crate::proto::xml::XmlValue>::read($reader, $child)?),
+        );
     };
     (@read flag $field:ident, $ty:ty, $reader:ident, $child:ident) => {
         $field = true;
         $reader.skip($child)?;
     };
     (@read many $field:ident, $ty:ty, $reader:ident, $child:ident) => {
-        $field.push(<$ty as $crate::proto::xml::XmlValue>::read($reader, $child)?);
+        $crate::proto::xml::push_repeated(
+            &mut $field,
+            <$ty as $crate::proto::xml::XmlValue>::read($reader, $child)?,
+        );
     };
     (@read opt $field:ident, $ty:ty, $reader:ident, $child:ident) => {
         $field = <$ty as $crate::proto::xml::XmlValue>::read_optional($reader, $child)?;

@@ -16,6 +16,21 @@ pub use reader::{
 pub use value::{Decimal, Minutes, WriteXml, XmlText, XmlValue, trimmed};
 pub use writer::{EncodeError, EncodeOptions, NhsNumberCasing, XmlWriter};
 
+/// Appends one element of a repeated field. A structure gets room for
+/// itself alone at first, later ones the usual doubling: most repeated
+/// structures of a record come one to an event (a code, a medication, an
+/// attachment) and a record holds thousands of events, so the default
+/// first room for four would leave most of a decoded record's memory
+/// allocated but unused (and a fresh page costs more to touch than the
+/// rare second allocation). Small elements (lines, UIDs) keep the default.
+#[inline]
+pub(crate) fn push_repeated<T>(list: &mut Vec<T>, value: T) {
+    if list.capacity() == 0 {
+        list.reserve_exact(1);
+    }
+    list.push(value);
+}
+
 /// Reads a whole document whose root element is `root` (any ASCII case) as
 /// `T`.
 pub fn decode_document<T: XmlValue>(document: &str, root: &'static str) -> Result<T, DecodeError> {

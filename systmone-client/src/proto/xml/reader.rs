@@ -296,8 +296,27 @@ impl<'a> XmlReader<'a> {
     /// with line endings normalised as XML requires). Not trimmed. Markup
     /// nested inside is dropped and its text kept.
     pub fn text(&mut self, tag: Tag<'a>) -> Result<String, DecodeError> {
+        self.text_cow(tag).map(Cow::into_owned)
+    }
+
+    /// [`XmlReader::text`], borrowed from the document where it can be (one
+    /// run of text with no reference), so that a value that does not keep
+    /// its text is parsed without an allocation.
+    pub(crate) fn text_cow(&mut self, tag: Tag<'a>) -> Result<Cow<'a, str>, DecodeError> {
         if tag.empty {
-            return Ok(String::new());
+            return Ok(Cow::Borrowed(""));
+        }
+        if let Some(text) = self.plain_text() {
+            // The end tag follows; quick-xml checks that it matches.
+            return match self.next_event()? {
+                Event::End(_) => {
+                    self.depth -= 1;
+                    Ok(text)
+                }
+                _ => Err(self.error(DecodeErrorKind::Xml(
+                    "expected the end of the element".into(),
+                ))),
+            };
         }
         // Borrowed until a second piece arrives: most values are one run of
         // text and cost exactly one allocation.
@@ -319,7 +338,7 @@ impl<'a> XmlReader<'a> {
                 Event::End(_) if nested > 0 => nested -= 1,
                 Event::End(_) => {
                     self.depth -= 1;
-                    return Ok(out.into_owned());
+                    return Ok(out);
                 }
                 Event::Start(_) => {
                     nested += 1;
@@ -336,6 +355,43 @@ impl<'a> XmlReader<'a> {
                 Event::Comment(_) | Event::PI(_) | Event::Decl(_) | Event::DocType(_) => {}
             }
         }
+    }
+
+    /// The usual text value, read straight from the document: character
+    /// data and references up to the element's end tag, with no CDATA,
+    /// comment, nested markup or carriage return. The reader is moved to
+    /// the end tag, which is left for quick-xml to read and check. `None`
+    /// (and the reader left where it was) for anything else, including
+    /// every malformed case, which the event-by-event path then reports
+    /// exactly as before. This skips quick-xml's event per piece of text and
+    /// per reference, which dominates the reading of a record's values.
+    #[inline]
+    fn plain_text(&mut self) -> Option<Cow<'a, str>> {
+        let rest: &'a [u8] = self.reader.get_ref();
+        // One search in the usual case, a value with no reference.
+        let first = memchr::memchr3(b'<', b'&', b'\r', rest)?;
+        let end = match rest[first] {
+            b'<' => first,
+            b'&' => {
+                let end = first + memchr::memchr(b'<', &rest[first..])?;
+                if memchr::memchr(b'\r', &rest[first..end]).is_some() {
+                    return None;
+                }
+                end
+            }
+            _ => return None,
+        };
+        if rest.get(end + 1) != Some(&b'/') {
+            return None;
+        }
+        let raw = std::str::from_utf8(&rest[..end]).ok()?;
+        let text = if first < end {
+            Cow::Owned(unescape(raw, first)?)
+        } else {
+            Cow::Borrowed(raw)
+        };
+        std::io::BufRead::consume(&mut self.reader.stream(), end);
+        Some(text)
     }
 
     /// The content of `tag` as nodes (for [`Element`]s). Whitespace-only
@@ -486,14 +542,13 @@ pub fn parse_attribute<T: XmlText>(attribute: &Attribute<'_>) -> Result<T, Decod
         .bytes()
         .any(|b| matches!(b, b'&' | b'\t' | b'\n' | b'\r'));
     let value = if plain {
-        attribute.value.clone().into_owned()
+        attribute.value.clone()
     } else {
         attribute
             .normalized_value(XmlVersion::Implicit1_0)
             .map_err(|e| DecodeErrorKind::Xml(e.to_string()))?
-            .into_owned()
     };
-    match T::from_owned(value) {
+    match T::from_cow(value) {
         Ok(parsed) => Ok(parsed),
         Err(value) => Err(DecodeErrorKind::InvalidValue {
             value,
@@ -511,6 +566,32 @@ pub fn parse_optional_attribute<T: XmlText>(
         Ok(value) => Ok(Some(value)),
         Err(_) if attribute.value.trim().is_empty() => Ok(None),
         Err(error) => Err(error),
+    }
+}
+
+/// `raw` (with its first `&` at `first`) with its references resolved, as
+/// quick-xml splits them (a reference ends at the first `;`; an `&` or the
+/// end of the text before it is an error); `None` for any reference that
+/// is not well-formed or not allowed, left to the event path to report.
+fn unescape(raw: &str, mut first: usize) -> Option<String> {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    loop {
+        out.push_str(&rest[..first]);
+        let after = &rest[first + 1..];
+        let close = memchr::memchr2(b';', b'&', after.as_bytes())?;
+        if after.as_bytes()[close] != b';' {
+            return None;
+        }
+        out.push(resolve_reference(&BytesRef::new(&after[..close])).ok()?);
+        rest = &after[close + 1..];
+        match memchr::memchr(b'&', rest.as_bytes()) {
+            Some(next) => first = next,
+            None => {
+                out.push_str(rest);
+                return Some(out);
+            }
+        }
     }
 }
 

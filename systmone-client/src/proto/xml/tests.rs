@@ -138,3 +138,74 @@ fn markup_inside_a_text_value_keeps_its_text() {
         decode_document("<Line>a <b>bold<i/> and <i>italic</i></b> c</Line>", "Line").unwrap();
     assert_eq!(text, "a bold and italic c");
 }
+
+#[test]
+fn text_values_read_straight_or_piece_by_piece_agree() {
+    // Plain runs are read straight from the document; anything else falls
+    // back to reading event by event. Both must give the same values and
+    // the same errors.
+    for (doc, expected) in [
+        ("<R><T>plain</T></R>", "plain"),
+        ("<R><T></T></R>", ""),
+        ("<R><T/></R>", ""),
+        (
+            "<R><T>a &amp; b &lt;c&gt; &quot;&apos;</T></R>",
+            "a & b <c> \"'",
+        ),
+        ("<R><T>&#65;&#x42;&#x0043;x</T></R>", "ABCx"),
+        ("<R><T>é &#233; 😀</T></R>", "é é 😀"),
+        ("<R><T>a\r\nb&#13;</T></R>", "a\nb\r"),
+        ("<R><T>a&amp;b\r\nc\r</T></R>", "a&b\nc\n"),
+        ("<R><T>a<![CDATA[<&>]]>b</T></R>", "a<&>b"),
+        ("<R><T>a<!-- c -->b</T></R>", "ab"),
+        ("<R><T>a<i>b</i>c</T></R>", "abc"),
+        ("<R><T> spaced </T></R>", " spaced "),
+    ] {
+        let mut reader = XmlReader::new(doc.as_bytes());
+        let root = reader.root().unwrap();
+        let child = reader.next_child(&root).unwrap().unwrap();
+        assert_eq!(reader.text(child).unwrap(), expected, "{doc}");
+        assert!(reader.next_child(&root).unwrap().is_none(), "{doc}");
+        reader.finish().unwrap();
+    }
+    for doc in [
+        "<R><T>a & b</T></R>",
+        "<R><T>a &amp b</T></R>",
+        "<R><T>&unknown;</T></R>",
+        "<R><T>&#0;</T></R>",
+        "<R><T>&#xZ;</T></R>",
+        "<R><T>&#1;</T></R>",
+        "<R><T>text</U></R>",
+        "<R><T>text</R>",
+    ] {
+        let mut reader = XmlReader::new(doc.as_bytes());
+        let root = reader.root().unwrap();
+        let child = reader.next_child(&root).unwrap().unwrap();
+        let error = reader.text(child).unwrap_err();
+        assert!(
+            matches!(error.kind, DecodeErrorKind::Xml(_)),
+            "{doc}: {error}"
+        );
+        assert_eq!(error.path.split('/').next(), Some("R"), "{doc}: {error}");
+    }
+    // An error after a straight read reports the right place.
+    let doc = "<R><T>plain</T><D>2031-02-30</D></R>";
+    let mut reader = XmlReader::new(doc.as_bytes());
+    let root = reader.root().unwrap();
+    let t = reader.next_child(&root).unwrap().unwrap();
+    reader.text(t).unwrap();
+    assert_eq!(reader.position(), 15);
+    let d = reader.next_child(&root).unwrap().unwrap();
+    let error = <chrono::NaiveDate as XmlValue>::read(&mut reader, d).unwrap_err();
+    assert_eq!(error.path, "R/D");
+    assert_eq!(error.offset, 32, "after the end tag of D");
+}
+
+#[test]
+fn invalid_utf8_in_a_text_value_is_an_error() {
+    let doc = b"<R><T>a\xFFb</T></R>";
+    let mut reader = XmlReader::new(doc);
+    let root = reader.root().unwrap();
+    let child = reader.next_child(&root).unwrap().unwrap();
+    assert!(reader.text(child).is_err());
+}

@@ -62,6 +62,17 @@ pub trait XmlText: Sized {
         Self::parse_text(&text).ok_or(text)
     }
 
+    /// Parses text that may be borrowed from the document: only a type
+    /// that keeps its text (through [`XmlText::from_owned`]) takes
+    /// ownership, so a date, a number or a known enumeration value is read
+    /// without an allocation.
+    fn from_cow(text: Cow<'_, str>) -> Result<Self, String> {
+        match text {
+            Cow::Owned(text) => Self::from_owned(text),
+            Cow::Borrowed(text) => Self::parse_text(text).ok_or_else(|| text.to_owned()),
+        }
+    }
+
     /// The text to write.
     fn to_text(&self) -> Cow<'_, str>;
 
@@ -75,8 +86,8 @@ impl<T: XmlText> XmlValue for T {
     fn read<'a>(reader: &mut XmlReader<'a>, tag: Tag<'a>) -> Result<Self, DecodeError> {
         // Keep the tag (a cheap borrow) to name the element in an error.
         let element = tag.clone();
-        let text = reader.text(tag)?;
-        T::from_owned(text).map_err(|value| {
+        let text = reader.text_cow(tag)?;
+        T::from_cow(text).map_err(|value| {
             reader.error_in(
                 element.name(),
                 DecodeErrorKind::InvalidValue {
@@ -100,8 +111,8 @@ impl<T: XmlText> XmlValue for T {
         tag: Tag<'a>,
     ) -> Result<Option<Self>, DecodeError> {
         let element = tag.clone();
-        let text = reader.text(tag)?;
-        match T::from_owned(text) {
+        let text = reader.text_cow(tag)?;
+        match T::from_cow(text) {
             Ok(value) => Ok((!value.is_absent_text()).then_some(value)),
             Err(text) if text.trim().is_empty() => Ok(None),
             Err(value) => Err(reader.error_in(
