@@ -103,7 +103,7 @@ impl Default for MockBuilder {
             start_time: None,
             seed: None,
             temp_dir: None,
-            delete_scope: DeleteScope::SameProduct,
+            delete_scope: DeleteScope::SameDevice,
             raw_line_breaks: true,
             max_request_len: 16 * 1024 * 1024,
             idle_timeout: Duration::from_secs(60),
@@ -234,7 +234,7 @@ impl MockBuilder {
     }
 
     /// Whose items DeletePatientRecord may delete. Default: the same
-    /// product's (API key).
+    /// device's ([`DeleteScope::SameDevice`]).
     pub fn delete_scope(mut self, scope: DeleteScope) -> Self {
         self.delete_scope = scope;
         self

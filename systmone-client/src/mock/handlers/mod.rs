@@ -19,16 +19,20 @@ use super::practice::Practice;
 use super::record::Origin;
 use crate::proto::{AnyRequest, AnyResponse};
 
-/// Whose items DeletePatientRecord may delete.
+/// Whose items DeletePatientRecord may delete. SystmOne documents only
+/// "items your software added"; whether that means the product (API key)
+/// or the installation (Device ID) is unknown (PROTOCOL.md §12), so the
+/// mock defaults to the stricter rule: a product must not count on
+/// deleting, from one PC, what it saved from another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum DeleteScope {
-    /// Items added through the API with the same API key (the same
-    /// product; the default).
+    /// Only items added by the same device (the default).
     #[default]
-    SameProduct,
-    /// Only items added by the same device.
     SameDevice,
+    /// Items added through the API with the same API key (the same
+    /// product), from any device.
+    SameProduct,
 }
 
 /// Settings handlers need beyond the state.
