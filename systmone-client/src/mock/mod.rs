@@ -13,7 +13,7 @@
 //!   30 s, excess ones get no answer at all), pairing (an empty `DeviceID`
 //!   is approved, blocked or put off), `LeaveRecordOpen` and its "record in
 //!   use" errors, all-or-nothing updates, deletes limited to what the same
-//!   product added, files read from and written to real paths, raw line
+//!   device added, files read from and written to real paths, raw line
 //!   breaks inside response text.
 //! - **Fault injection** ([`FaultRule`]): delays, no answer, a dropped
 //!   connection before or after processing, truncated or garbage answers,
