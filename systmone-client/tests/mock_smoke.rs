@@ -27,7 +27,10 @@ async fn functions_and_search_work() {
             ..PatientSearch::default()
         })
         .await;
-    assert_eq!(error.message, "At least two search parameters must be specified");
+    assert_eq!(
+        error.message,
+        "At least two search parameters must be specified"
+    );
     assert_eq!(error.permanent, Some(true));
 }
 
@@ -41,4 +44,80 @@ async fn throttle_spaces_requests_on_paused_time() {
     }
     assert_eq!(start.elapsed().as_secs(), 2);
     let _ = Duration::ZERO;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_new_document_can_be_fetched_only_after_the_delay() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("consultation.pdf");
+    std::fs::write(&file, b"%PDF-1.7 synthetic").unwrap();
+    let nhs = econsult_model::NhsNumber::from_prefix(999_000_001).unwrap();
+    let mock = MockSystmOne::builder()
+        .throttle(ThrottleConfig::off())
+        .document_delay(Duration::from_secs(120))
+        .patients([systmone_client::mock::PatientSeed {
+            nhs_number: Some(nhs.clone()),
+            pseudo_number: None,
+            first_name: "Testy".into(),
+            surname: "Example".into(),
+            date_of_birth: chrono::NaiveDate::from_ymd_opt(1980, 1, 2).unwrap(),
+            sex: econsult_model::Sex::Female,
+            title: None,
+            middle_names: None,
+            house_number: None,
+            road: None,
+            town: None,
+            postcode: None,
+            home_telephone: None,
+            mobile_telephone: None,
+            email: None,
+        }])
+        .start()
+        .await
+        .unwrap();
+    let mut client = TestClient::connect(mock.addr()).await;
+    let identity = Identity::nhs(nhs);
+    let saved = client
+        .ok(UpdatePatientRecord {
+            identity: identity.clone(),
+            clinical: Some(Clinical {
+                events: vec![Event {
+                    attachments: vec![Attachment {
+                        document_path: Some(file.display().to_string()),
+                        ..Attachment::default()
+                    }],
+                    ..Event::default()
+                }],
+                ..Clinical::default()
+            }),
+            ..UpdatePatientRecord::default()
+        })
+        .await;
+    let record = mock
+        .record(identity.nhs_number.as_deref().unwrap())
+        .unwrap();
+    let uid = record.documents[0].uid.clone();
+    assert_eq!(
+        record
+            .event(&saved.event_uids[0].0)
+            .unwrap()
+            .item
+            .attachments[0]
+            .document_uid,
+        Some(uid.clone())
+    );
+    let fetch = GetDocument {
+        identity: identity.clone(),
+        document_uid: uid,
+        write_to: Some(dir.path().display().to_string()),
+        leave_record_open: false,
+    };
+    let early = client.error(fetch.clone()).await;
+    assert_eq!(early.permanent, Some(false), "{}", early.message);
+    tokio::time::advance(Duration::from_secs(121)).await;
+    let fetched = client.ok(fetch).await;
+    assert_eq!(
+        std::fs::read(&fetched.document_files[0]).unwrap(),
+        b"%PDF-1.7 synthetic"
+    );
 }

@@ -11,6 +11,7 @@ use rand::SeedableRng as _;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use super::MockSystmOne;
 use super::clock::{MockClock, local_now};
 use super::devices::{ApprovalPolicy, DeviceFileError, DeviceRecord, DeviceRegistry};
 use super::faults::{FaultRule, FaultScript};
@@ -21,14 +22,15 @@ use super::seed::{PatientFileError, PatientSeed, load_patients};
 use super::server::{RequestLog, ServerSettings, Shared, accept_loop};
 use super::synthetic::synthetic_patients;
 use super::throttle::{Throttle, ThrottleConfig};
-use super::MockSystmOne;
 
 /// Why a mock could not start.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum MockError {
     /// The address could not be bound.
-    #[error("could not listen on {addr}: {source}; is another SystmOne (or mock) using the port? Use port 0 for any free port")]
+    #[error(
+        "could not listen on {addr}: {source}; is another SystmOne (or mock) using the port? Use port 0 for any free port"
+    )]
     Bind {
         /// The address asked for.
         addr: SocketAddr,
@@ -81,6 +83,7 @@ pub struct MockBuilder {
     seed: Option<u64>,
     temp_dir: Option<PathBuf>,
     delete_scope: DeleteScope,
+    document_delay: Duration,
     raw_line_breaks: bool,
     max_request_len: usize,
     idle_timeout: Duration,
@@ -104,6 +107,7 @@ impl Default for MockBuilder {
             seed: None,
             temp_dir: None,
             delete_scope: DeleteScope::SameDevice,
+            document_delay: Duration::ZERO,
             raw_line_breaks: true,
             max_request_len: 16 * 1024 * 1024,
             idle_timeout: Duration::from_secs(60),
@@ -168,7 +172,9 @@ impl MockBuilder {
             .flatten()
             .collect();
         let fresh = synthetic_patients(count, seed).into_iter().filter(|p| {
-            p.nhs_number.as_ref().is_none_or(|n| !taken.contains(n.as_str()))
+            p.nhs_number
+                .as_ref()
+                .is_none_or(|n| !taken.contains(n.as_str()))
                 && p.pseudo_number.as_ref().is_none_or(|n| !taken.contains(n))
         });
         self.patients(fresh)
@@ -237,6 +243,15 @@ impl MockBuilder {
     /// device's ([`DeleteScope::SameDevice`]).
     pub fn delete_scope(mut self, scope: DeleteScope) -> Self {
         self.delete_scope = scope;
+        self
+    }
+
+    /// How long after a file is added GetDocument can fetch it: SystmOne
+    /// downloads new documents from the TPP server, and fetching one
+    /// straight after saving can fail for a couple of minutes (a temporary
+    /// error). Default zero.
+    pub fn document_delay(mut self, delay: Duration) -> Self {
+        self.document_delay = delay;
         self
     }
 
@@ -315,6 +330,8 @@ impl MockBuilder {
             handler_settings: HandlerSettings {
                 temp_dir: self.temp_dir.unwrap_or_else(std::env::temp_dir),
                 delete_scope: self.delete_scope,
+                document_delay: chrono::TimeDelta::from_std(self.document_delay)
+                    .unwrap_or(chrono::TimeDelta::MAX),
             },
             settings: ServerSettings {
                 api_keys: self.api_keys,

@@ -149,6 +149,13 @@ impl Failure {
         )
     }
 
+    /// A document added moments ago that SystmOne is still downloading.
+    pub(crate) fn document_not_ready() -> Self {
+        Self::temporary(
+            "The document is still being downloaded from the TPP server; try again in a few minutes",
+        )
+    }
+
     /// An injected transient failure.
     pub(crate) fn injected_transient() -> Self {
         Self::temporary("SystmOne is temporarily unable to process the request; try again later")

@@ -76,6 +76,7 @@
 //! | bad letter | `Invalid letter: {what}` | yes |
 //! | unknown patient | `No patient found with identifier {value}` | yes |
 //! | bad FunctionVersion | `Function {name} version {v} is not supported` | yes |
+//! | document just added ([`MockBuilder::document_delay`]) | `The document is still being downloaded from the TPP server; try again in a few minutes` | no |
 //! | messaging settings (injected) | `Unable to save: email and text message must be enabled as contact methods in the practice's messaging settings` | yes |
 //! | 30-second limit, with [`OverRecordLimitPolicy::Error`] | `GetPatientRecord may be called only once every 30 seconds; try again later` | no |
 //!

@@ -101,6 +101,9 @@ pub struct StoredDocument {
     pub file_name: String,
     /// The file's bytes.
     pub contents: Vec<u8>,
+    /// When it was added (GetDocument may refuse it for a while after,
+    /// see [`MockBuilder::document_delay`](super::MockBuilder::document_delay)).
+    pub added: chrono::NaiveDateTime,
 }
 
 impl std::fmt::Debug for StoredDocument {
@@ -109,6 +112,7 @@ impl std::fmt::Debug for StoredDocument {
             .field("uid", &self.uid)
             .field("file_name", &self.file_name)
             .field("len", &self.contents.len())
+            .field("added", &self.added)
             .finish()
     }
 }

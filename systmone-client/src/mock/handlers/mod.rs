@@ -42,6 +42,8 @@ pub(crate) struct HandlerSettings {
     /// when no Path is given.
     pub(crate) temp_dir: PathBuf,
     pub(crate) delete_scope: DeleteScope,
+    /// How long after a file is added GetDocument can fetch it.
+    pub(crate) document_delay: chrono::TimeDelta,
 }
 
 /// The product and device a request came from.
@@ -79,7 +81,9 @@ pub(crate) enum Aftermath {
     None,
     /// ExitClient: close every connection; stop listening unless
     /// restarting.
-    Exit { restart: bool },
+    Exit {
+        restart: bool,
+    },
 }
 
 /// Runs one request against the practice.
@@ -91,9 +95,7 @@ pub(crate) fn handle(
     use AnyResponse as A;
     let answer = match request {
         Q::GetFunctions(_) => A::GetFunctions(session::get_functions()),
-        Q::GetOrganisationMetaData(p) => {
-            A::GetOrganisationMetaData(session::organisation(ctx, p))
-        }
+        Q::GetOrganisationMetaData(p) => A::GetOrganisationMetaData(session::organisation(ctx, p)),
         Q::GetCurrentActivity(_) => A::GetCurrentActivity(session::current_activity(ctx)),
         Q::GetCurrentSelection(_) => A::GetCurrentSelection(session::current_selection(ctx)),
         Q::IsPatientRetrieved(_) => A::IsPatientRetrieved(session::is_patient_retrieved(ctx)),

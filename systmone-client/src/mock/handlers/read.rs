@@ -100,7 +100,8 @@ impl<'a> Selection<'a> {
 
     fn keeps(&self, dating: &Dating<'_>) -> bool {
         let Some(f) = self.restrict else { return true };
-        f.max_effective_date.is_none_or(|max| dating.effective_start <= max)
+        f.max_effective_date
+            .is_none_or(|max| dating.effective_start <= max)
             && f.min_effective_date
                 .is_none_or(|min| dating.effective_end.is_none_or(|end| end >= min))
             && f.min_entry_date.is_none_or(|min| dating.entered >= min)
@@ -161,20 +162,36 @@ fn select_event(selection: &Selection<'_>, entry: &RecordEntry<Event>) -> Option
             }
         };
     }
-    keep!(medications, selection.wants(|f| f.medication), |m: &crate::proto::Medication| m.end_date);
+    keep!(
+        medications,
+        selection.wants(|f| f.medication),
+        |m: &crate::proto::Medication| m.end_date
+    );
     keep!(repeat_medications, selection.wants(|f| f.medication));
-    keep!(reminders, selection.wants(|f| f.reminders), |r: &crate::proto::Reminder| r.expiry_date);
+    keep!(
+        reminders,
+        selection.wants(|f| f.reminders),
+        |r: &crate::proto::Reminder| r.expiry_date
+    );
     keep!(recalls, selection.wants(|f| f.recalls));
     keep!(vaccinations, selection.wants(|f| f.vaccinations));
     keep!(letters, selection.wants(|f| f.letters));
     keep!(patient_plans, selection.wants(|f| f.care_plans));
     keep!(care_plans, selection.wants(|f| f.care_plans));
-    keep!(relationships, selection.wants(|f| f.relationships), |r: &crate::proto::Relationship| r.end_date);
+    keep!(
+        relationships,
+        selection.wants(|f| f.relationships),
+        |r: &crate::proto::Relationship| r.end_date
+    );
     keep!(reports, selection.wants(|f| f.results));
     keep!(attachments, selection.wants(|f| f.attachments));
     keep!(activities, selection.wants(|f| f.activity));
     keep!(narratives, selection.wants(|f| f.narrative));
-    keep!(drug_sensitivities, selection.wants(|f| f.sensitivities), |s: &crate::proto::DrugSensitivity| s.end_date);
+    keep!(
+        drug_sensitivities,
+        selection.wants(|f| f.sensitivities),
+        |s: &crate::proto::DrugSensitivity| s.end_date
+    );
     keep!(referrals, selection.wants(|f| f.referrals));
     if point {
         kept.clinical_codes = event
@@ -251,7 +268,10 @@ pub(super) fn is_pending_visit(visit: &Visit, now: NaiveDateTime) -> bool {
 }
 
 fn is_incomplete_task(task: &Task) -> bool {
-    !is_closed(task.status.as_deref(), &["Completed", "Complete", "Finished"])
+    !is_closed(
+        task.status.as_deref(),
+        &["Completed", "Complete", "Finished"],
+    )
 }
 
 fn select_non_clinical(
@@ -350,7 +370,11 @@ pub(super) fn get_patient_record(
                 .collect(),
             ..Clinical::default()
         });
-        (demographics, clinical, select_non_clinical(&selection, record, now))
+        (
+            demographics,
+            clinical,
+            select_non_clinical(&selection, record, now),
+        )
     };
     Ok(GetPatientRecordResponse {
         identity,
@@ -368,7 +392,12 @@ pub(super) fn get_document(
     request: &GetDocument,
 ) -> Result<GetDocumentResponse, Failure> {
     let patient = ctx.practice.find_or_open(Some(&request.identity))?;
-    let dir = match request.write_to.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+    let dir = match request
+        .write_to
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         Some(path) => existing_dir(path)?,
         None => ctx.settings.temp_dir.clone(),
     };
@@ -383,6 +412,12 @@ pub(super) fn get_document(
             .iter()
             .find(|d| d.uid.0 == uid)
             .ok_or_else(|| Failure::invalid(format!("No document found with UID {uid}")))?;
+        let ready = document
+            .added
+            .checked_add_signed(ctx.settings.document_delay);
+        if ready.is_none_or(|ready| ctx.now < ready) {
+            return Err(Failure::document_not_ready());
+        }
         let extension = std::path::Path::new(&document.file_name)
             .extension()
             .map(|e| format!(".{}", e.to_string_lossy()))

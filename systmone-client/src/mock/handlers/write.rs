@@ -31,7 +31,12 @@ const APPOINTMENT_STATUSES: [&str; 9] = [
 ];
 
 /// Visit statuses the mock accepts (PROTOCOL.md §9.7.7).
-const VISIT_STATUSES: [&str; 4] = ["Booked", "Finished", "Cancelled by Patient", "Cancelled by Unit"];
+const VISIT_STATUSES: [&str; 4] = [
+    "Booked",
+    "Finished",
+    "Cancelled by Patient",
+    "Cancelled by Unit",
+];
 
 fn canonical_status(status: &str, allowed: &[&'static str], what: &str) -> Result<String, Failure> {
     let status = status.trim();
@@ -59,7 +64,11 @@ fn read_files(request: &UpdatePatientRecord) -> Result<Files, Failure> {
         e.letters
             .iter()
             .filter_map(|l| l.document_path.as_deref())
-            .chain(e.attachments.iter().filter_map(|a| a.document_path.as_deref()))
+            .chain(
+                e.attachments
+                    .iter()
+                    .filter_map(|a| a.document_path.as_deref()),
+            )
     });
     for path in paths {
         if !files.contains_key(path) {
@@ -98,14 +107,23 @@ fn check_event(event: &Event) -> Result<(), Failure> {
         .iter()
         .map(|m| &m.drug.scheme)
         .chain(event.repeat_medications.iter().map(|m| &m.drug.scheme))
-        .chain(event.drug_sensitivities.iter().flat_map(|s| s.drugs.iter().map(|d| &d.scheme)));
+        .chain(
+            event
+                .drug_sensitivities
+                .iter()
+                .flat_map(|s| s.drugs.iter().map(|d| &d.scheme)),
+        );
     for scheme in drugs {
         if let DrugScheme::Other(other) = scheme {
             return Err(Failure::coding_scheme(other));
         }
     }
     for letter in &event.letters {
-        if letter.document_path.as_deref().is_none_or(|p| p.trim().is_empty()) {
+        if letter
+            .document_path
+            .as_deref()
+            .is_none_or(|p| p.trim().is_empty())
+        {
             return Err(Failure::invalid_letter("a DocumentPath is required"));
         }
         if letter.letter_type.trim().is_empty() {
@@ -142,10 +160,18 @@ fn check_event(event: &Event) -> Result<(), Failure> {
         }
     }
     for attachment in &event.attachments {
-        let path = attachment.document_path.as_deref().is_some_and(|p| !p.trim().is_empty());
-        let url = attachment.url.as_deref().is_some_and(|u| !u.trim().is_empty());
+        let path = attachment
+            .document_path
+            .as_deref()
+            .is_some_and(|p| !p.trim().is_empty());
+        let url = attachment
+            .url
+            .as_deref()
+            .is_some_and(|u| !u.trim().is_empty());
         if !path && !url {
-            return Err(Failure::invalid("An Attachment needs a DocumentPath or a URL"));
+            return Err(Failure::invalid(
+                "An Attachment needs a DocumentPath or a URL",
+            ));
         }
     }
     Ok(())
@@ -310,21 +336,21 @@ pub(super) fn update(
             .or_else(|| Some(logged_on.clone()));
         event.software = software.clone();
         for letter in &mut event.letters {
-            if let Some((name, contents)) = letter.document_path.take().and_then(|p| files.get(&p)) {
+            if let Some((name, contents)) = letter.document_path.take().and_then(|p| files.get(&p))
+            {
                 let document_uid = DocumentUid(ctx.practice.new_uid());
                 letter.document_uid = Some(document_uid.clone());
                 record.documents.push(StoredDocument {
                     uid: document_uid,
                     file_name: name.clone(),
                     contents: contents.clone(),
+                    added: now,
                 });
             }
         }
         for attachment in &mut event.attachments {
-            if let Some((name, contents)) = attachment
-                .document_path
-                .take()
-                .and_then(|p| files.get(&p))
+            if let Some((name, contents)) =
+                attachment.document_path.take().and_then(|p| files.get(&p))
             {
                 let document_uid = DocumentUid(ctx.practice.new_uid());
                 attachment.document_uid = Some(document_uid.clone());
@@ -334,6 +360,7 @@ pub(super) fn update(
                     uid: document_uid,
                     file_name: name.clone(),
                     contents: contents.clone(),
+                    added: now,
                 });
             }
         }
@@ -373,7 +400,9 @@ pub(super) fn update(
                     changes.push(Change::VisitChanged(uid.0.clone()));
                 }
                 None => {
-                    let (Some(_), Some(_), Some(_)) = (&visit.date_time, &visit.duration, &visit.user_name) else {
+                    let (Some(_), Some(_), Some(_)) =
+                        (&visit.date_time, &visit.duration, &visit.user_name)
+                    else {
                         return Err(Failure::invalid(
                             "A new Visit needs DateTime, Duration and UserName",
                         ));
@@ -402,7 +431,8 @@ pub(super) fn update(
                     changes.push(Change::TaskChanged(uid.0.clone()));
                 }
                 None => {
-                    let has = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+                    let has =
+                        |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
                     if !has(&task.task_type) || !has(&task.content) {
                         return Err(Failure::invalid("A new Task needs TaskType and Content"));
                     }
@@ -534,7 +564,12 @@ fn update_visit(record: &mut PatientRecord, uid: &VisitUid, change: &Visit) -> R
     let entry = record
         .visits
         .iter_mut()
-        .find(|v| v.item.visit_uid.as_ref().is_some_and(|u| u.0 == uid.0.trim()))
+        .find(|v| {
+            v.item
+                .visit_uid
+                .as_ref()
+                .is_some_and(|u| u.0 == uid.0.trim())
+        })
         .ok_or_else(|| Failure::invalid(format!("No visit found with UID {uid}")))?;
     let visit = &mut entry.item;
     if let Some(status) = &change.status {
@@ -545,7 +580,13 @@ fn update_visit(record: &mut PatientRecord, uid: &VisitUid, change: &Visit) -> R
             $( if change.$field.is_some() { visit.$field = change.$field.clone(); } )*
         };
     }
-    set!(date_time, duration, comments, user_name, linked_referral_uid);
+    set!(
+        date_time,
+        duration,
+        comments,
+        user_name,
+        linked_referral_uid
+    );
     Ok(())
 }
 
@@ -553,7 +594,12 @@ fn update_task(record: &mut PatientRecord, uid: &TaskUid, change: &Task) -> Resu
     let entry = record
         .tasks
         .iter_mut()
-        .find(|t| t.item.task_uid.as_ref().is_some_and(|u| u.0 == uid.0.trim()))
+        .find(|t| {
+            t.item
+                .task_uid
+                .as_ref()
+                .is_some_and(|u| u.0 == uid.0.trim())
+        })
         .ok_or_else(|| Failure::invalid(format!("No task found with UID {uid}")))?;
     let task = &mut entry.item;
     macro_rules! set {
