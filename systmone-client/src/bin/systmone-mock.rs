@@ -80,18 +80,20 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
             "-h" | "--help" => return Ok(None),
             "--listen" => {
                 let text = value("--listen")?;
-                options.listen = text
-                    .parse()
-                    .map_err(|_| format!("--listen {text:?} is not an address such as 127.0.0.1:40700"))?;
+                options.listen = text.parse().map_err(|_| {
+                    format!("--listen {text:?} is not an address such as 127.0.0.1:40700")
+                })?;
             }
             "--patients" => options.patients.push(value("--patients")?.into()),
             "--generate" => {
                 let text = value("--generate")?;
-                options.generate = text
-                    .parse()
-                    .ok()
-                    .filter(|n| *n <= 1_000_000)
-                    .ok_or_else(|| format!("--generate {text:?} must be a number from 0 to 1000000"))?;
+                options.generate =
+                    text.parse()
+                        .ok()
+                        .filter(|n| *n <= 1_000_000)
+                        .ok_or_else(|| {
+                            format!("--generate {text:?} must be a number from 0 to 1000000")
+                        })?;
             }
             "--seed" => {
                 let text = value("--seed")?;
@@ -227,7 +229,10 @@ mod tests {
         ))
         .unwrap()
         .unwrap();
-        assert_eq!((options.generate, options.seed, options.throttle), (50, 7, false));
+        assert_eq!(
+            (options.generate, options.seed, options.throttle),
+            (50, 7, false)
+        );
         assert_eq!(options.api_keys, ["K"]);
         assert_eq!(options.approval, ApprovalPolicy::NotNow);
         assert!(parse(args("--help")).unwrap().is_none());

@@ -73,7 +73,9 @@ pub(crate) struct DeviceRegistry {
 
 /// An error loading or saving the device registry file.
 #[derive(Debug, thiserror::Error)]
-#[error("the device registry {path} could not be {action}: {source}; delete it to start afresh, or fix its permissions")]
+#[error(
+    "the device registry {path} could not be {action}: {source}; delete it to start afresh, or fix its permissions"
+)]
 pub struct DeviceFileError {
     path: PathBuf,
     action: &'static str,
@@ -184,7 +186,11 @@ impl DeviceRegistry {
                     self.blocked.insert(pair);
                 }
                 self.save();
-                if blocked { Err(Failure::blocked()) } else { Ok(id) }
+                if blocked {
+                    Err(Failure::blocked())
+                } else {
+                    Ok(id)
+                }
             }
         }
     }
@@ -229,14 +235,25 @@ mod tests {
         let second = registry.authorise("key", "", "v1", &mut rng).unwrap();
         assert_ne!(first, second);
         assert_eq!(first.len(), 16);
-        assert!(first.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
-        assert_eq!(registry.authorise("key", &first, "v1", &mut rng).unwrap(), first);
+        assert!(
+            first
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
         assert_eq!(
-            registry.authorise("other key", &first, "v1", &mut rng).unwrap_err(),
+            registry.authorise("key", &first, "v1", &mut rng).unwrap(),
+            first
+        );
+        assert_eq!(
+            registry
+                .authorise("other key", &first, "v1", &mut rng)
+                .unwrap_err(),
             Failure::unrecognised_device()
         );
         assert_eq!(
-            registry.authorise("key", "0123456789abcdef", "v1", &mut rng).unwrap_err(),
+            registry
+                .authorise("key", "0123456789abcdef", "v1", &mut rng)
+                .unwrap_err(),
             Failure::unrecognised_device()
         );
     }

@@ -67,7 +67,9 @@ pub struct FaultRule {
 
 /// A function name that [`FaultRule::on_function`] does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a SystmOne function: use one of the names in PROTOCOL.md §2.3, such as UpdatePatientRecord")]
+#[error(
+    "{0:?} is not a SystmOne function: use one of the names in PROTOCOL.md §2.3, such as UpdatePatientRecord"
+)]
 pub struct UnknownFunction(pub String);
 
 impl FaultRule {
@@ -146,7 +148,12 @@ impl FaultScript {
     }
 
     /// The faults for a request, using up the rules that fire.
-    pub(crate) fn take(&mut self, request_number: u64, function: &str, call_number: u64) -> Planned {
+    pub(crate) fn take(
+        &mut self,
+        request_number: u64,
+        function: &str,
+        call_number: u64,
+    ) -> Planned {
         let mut planned = Planned::default();
         for rule in &mut self.rules {
             if rule.remaining == Some(0) || !rule.matches(request_number, function, call_number) {
@@ -177,7 +184,10 @@ mod tests {
         let mut script = FaultScript::default();
         script.push(FaultRule::on::<UpdatePatientRecord>(Fault::RecordOpen).times(2));
         script.push(FaultRule::on_nth_request(2, Fault::NoResponse));
-        script.push(FaultRule::on_nth_call::<GetPatientRecord>(2, Fault::TransientError));
+        script.push(FaultRule::on_nth_call::<GetPatientRecord>(
+            2,
+            Fault::TransientError,
+        ));
         script.push(FaultRule::on_every_request(Fault::Delay(Duration::from_secs(1))).times(1));
 
         let first = script.take(1, "UpdatePatientRecord", 1);

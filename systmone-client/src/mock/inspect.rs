@@ -25,7 +25,9 @@ pub struct ReceivedRequest {
 impl ReceivedRequest {
     /// The canonical function name, when the request was decoded.
     pub fn function(&self) -> Option<&'static str> {
-        self.request.as_ref().map(|r| r.parameters().function_name())
+        self.request
+            .as_ref()
+            .map(|r| r.parameters().function_name())
     }
 }
 

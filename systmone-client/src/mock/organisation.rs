@@ -184,25 +184,39 @@ impl DiarySlot {
 /// Weekday morning clinics for `days` days from `first_day`: each GP has
 /// ten-minute slots from 09:00 to 11:00 at the primary site, the nurse
 /// fifteen-minute slots at the branch.
-pub(crate) fn example_slots(organisation: &Organisation, first_day: NaiveDate, days: u64) -> Vec<DiarySlot> {
+pub(crate) fn example_slots(
+    organisation: &Organisation,
+    first_day: NaiveDate,
+    days: u64,
+) -> Vec<DiarySlot> {
     use chrono::Datelike as _;
     let mut slots = Vec::new();
     let primary = organisation.sites.first().map_or("", |s| s.name.as_str());
-    let branch = organisation.sites.get(1).map_or(primary, |s| s.name.as_str());
+    let branch = organisation
+        .sites
+        .get(1)
+        .map_or(primary, |s| s.name.as_str());
     for day in (0..days).filter_map(|d| first_day.checked_add_days(Days::new(d))) {
         if day.weekday().number_from_monday() > 5 {
             continue;
         }
         for user in &organisation.users {
-            let (site, clinic, step, slot_types): (&str, &str, u32, &[&str]) = match user.role.as_str() {
-                "GP" => (primary, "GP Clinic", 10, &["Routine", "Routine", "Urgent", "Telephone"]),
-                "Practice Nurse" => (branch, "Nurse Clinic", 15, &["Blood Test", "Routine"]),
-                _ => continue,
-            };
+            let (site, clinic, step, slot_types): (&str, &str, u32, &[&str]) =
+                match user.role.as_str() {
+                    "GP" => (
+                        primary,
+                        "GP Clinic",
+                        10,
+                        &["Routine", "Routine", "Urgent", "Telephone"],
+                    ),
+                    "Practice Nurse" => (branch, "Nurse Clinic", 15, &["Blood Test", "Routine"]),
+                    _ => continue,
+                };
             let mut minute = 0;
             let mut n = 0;
             while minute < 120 {
-                let time = NaiveTime::from_hms_opt(9 + minute / 60, minute % 60, 0).unwrap_or_default();
+                let time =
+                    NaiveTime::from_hms_opt(9 + minute / 60, minute % 60, 0).unwrap_or_default();
                 let slot_type = slot_types[n % slot_types.len()];
                 slots.push(DiarySlot::free(
                     &user.user_name,

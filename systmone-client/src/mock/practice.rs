@@ -131,7 +131,10 @@ impl Patient {
 fn seed_demographics(seed: &PatientSeed, organisation: &Organisation) -> PatientDemographics {
     let text = |value: &Option<String>| value.clone().unwrap_or_default();
     let phone = |value: &Option<econsult_model::PhoneNumber>| {
-        value.as_ref().map(|p| p.as_str().to_owned()).unwrap_or_default()
+        value
+            .as_ref()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default()
     };
     let has_address = seed.postcode.is_some() || seed.road.is_some() || seed.town.is_some();
     let registered = NaiveDate::from_ymd_opt(2004, 6, 1)
@@ -186,24 +189,28 @@ fn seed_record(sri: u64, seed: &PatientSeed, organisation: &Organisation) -> Pat
     let demographics = seed_demographics(seed, organisation);
     let registered = demographics.care_start_date.unwrap_or(seed.date_of_birth);
     let gp = organisation.usual_gp().to_owned();
-    let at = |date: NaiveDate, hour| date.and_hms_opt(hour, (sri % 60) as u32, 0).unwrap_or_default();
-    let practice_event = |date_time: NaiveDateTime, uid: String, codes: Vec<ClinicalCode>, line: &str| RecordEntry {
-        item: Event {
-            date_time: Some(date_time),
-            user_name: Some(gp.clone()),
-            done_by: Some(format!("{} (GP) ", organisation.display_name(&gp))),
-            done_at: Some("Surgery".into()),
-            event_uid: Some(EventUid(uid)),
-            clinical_codes: codes,
-            narratives: vec![Narrative {
-                lines: vec![line.to_owned()],
-                ..Narrative::default()
-            }],
-            ..Event::default()
-        },
-        entered: date_time,
-        origin: Origin::Practice,
+    let at = |date: NaiveDate, hour| {
+        date.and_hms_opt(hour, (sri % 60) as u32, 0)
+            .unwrap_or_default()
     };
+    let practice_event =
+        |date_time: NaiveDateTime, uid: String, codes: Vec<ClinicalCode>, line: &str| RecordEntry {
+            item: Event {
+                date_time: Some(date_time),
+                user_name: Some(gp.clone()),
+                done_by: Some(format!("{} (GP) ", organisation.display_name(&gp))),
+                done_at: Some("Surgery".into()),
+                event_uid: Some(EventUid(uid)),
+                clinical_codes: codes,
+                narratives: vec![Narrative {
+                    lines: vec![line.to_owned()],
+                    ..Narrative::default()
+                }],
+                ..Event::default()
+            },
+            entered: date_time,
+            origin: Origin::Practice,
+        };
     let weight = 20 + (sri % 70);
     let mut events = vec![practice_event(
         at(registered, 10),
@@ -285,17 +292,26 @@ impl Practice {
 
     /// Adds patients. A patient whose NHS or pseudo number is already
     /// present replaces nobody: it is refused, and its position returned.
-    pub(crate) fn add_patients(&mut self, seeds: impl IntoIterator<Item = PatientSeed>) -> Result<(), String> {
+    pub(crate) fn add_patients(
+        &mut self,
+        seeds: impl IntoIterator<Item = PatientSeed>,
+    ) -> Result<(), String> {
         for seed in seeds {
             let index = self.patients.len();
             let sri = 500 + index as u64;
             if let Some(nhs) = &seed.nhs_number
-                && self.by_nhs_number.insert(nhs.as_str().to_owned(), index).is_some()
+                && self
+                    .by_nhs_number
+                    .insert(nhs.as_str().to_owned(), index)
+                    .is_some()
             {
                 return Err(format!("NHS number {nhs} is given to two patients"));
             }
             if let Some(pseudo) = &seed.pseudo_number
-                && self.by_pseudo_number.insert(pseudo.clone(), index).is_some()
+                && self
+                    .by_pseudo_number
+                    .insert(pseudo.clone(), index)
+                    .is_some()
             {
                 return Err(format!("pseudo number {pseudo} is given to two patients"));
             }
@@ -443,7 +459,14 @@ impl Practice {
         true
     }
 
-    pub(crate) fn journal(&mut self, at: NaiveDateTime, request_uid: &str, patient: usize, change: Change, committed: bool) {
+    pub(crate) fn journal(
+        &mut self,
+        at: NaiveDateTime,
+        request_uid: &str,
+        patient: usize,
+        change: Change,
+        committed: bool,
+    ) {
         let patient = self.patients[patient].sri;
         self.journal.push(JournalEntry {
             at,

@@ -295,7 +295,14 @@ struct Logged {
     received: chrono::NaiveDateTime,
 }
 
-fn record(shared: &Shared, logged: &Logged, connection: u64, request: Option<Request<AnyRequest>>, decode_error: Option<String>, outcome: Outcome) {
+fn record(
+    shared: &Shared,
+    logged: &Logged,
+    connection: u64,
+    request: Option<Request<AnyRequest>>,
+    decode_error: Option<String>,
+    outcome: Outcome,
+) {
     let mut log = lock(&shared.log);
     log.requests.push(ReceivedRequest {
         number: logged.number,
@@ -347,10 +354,17 @@ async fn process(shared: &Arc<Shared>, connection: u64, document: Bytes) -> Repl
                 error.function_version.as_deref().unwrap_or(""),
                 failure.clone(),
             );
-            record(shared, &logged, connection, None, Some(error.error.to_string()), Outcome::Error {
-                message: failure.message,
-                permanent: failure.permanent,
-            });
+            record(
+                shared,
+                &logged,
+                connection,
+                None,
+                Some(error.error.to_string()),
+                Outcome::Error {
+                    message: failure.message,
+                    permanent: failure.permanent,
+                },
+            );
             return Reply::Answer(bytes);
         }
     };
@@ -380,7 +394,11 @@ async fn process(shared: &Arc<Shared>, connection: u64, document: Bytes) -> Repl
 }
 
 /// Throttle, faults, pairing and the function itself.
-async fn run(shared: &Arc<Shared>, request: &Request<AnyRequest>, logged: &Logged) -> (Reply, Outcome) {
+async fn run(
+    shared: &Arc<Shared>,
+    request: &Request<AnyRequest>,
+    logged: &Logged,
+) -> (Reply, Outcome) {
     let header = &request.header;
     let answer_error = |device_id: &str, failure: Failure| {
         let outcome = Outcome::Error {
@@ -415,14 +433,20 @@ async fn run(shared: &Arc<Shared>, request: &Request<AnyRequest>, logged: &Logge
     let turn = match shared.throttle.admit(full_record).await {
         Ok(turn) => turn,
         Err(Refusal::Rate | Refusal::RecordLimit(OverRecordLimitPolicy::NoResponse)) => {
-            tracing::info!(request = logged.number, function, "throttled: not processed, no response");
+            tracing::info!(
+                request = logged.number,
+                function,
+                "throttled: not processed, no response"
+            );
             return (Reply::Nothing, Outcome::Throttled);
         }
         Err(Refusal::RecordLimit(_)) => {
             return answer_error(
                 header.device_id.trim(),
                 Failure {
-                    message: "GetPatientRecord may be called only once every 30 seconds; try again later".into(),
+                    message:
+                        "GetPatientRecord may be called only once every 30 seconds; try again later"
+                            .into(),
                     permanent: false,
                 },
             );
@@ -437,12 +461,23 @@ async fn run(shared: &Arc<Shared>, request: &Request<AnyRequest>, logged: &Logge
     match &fault {
         Some(Fault::NoResponse) => return (Reply::Nothing, Outcome::Faulted(Fault::NoResponse)),
         Some(Fault::DropBeforeProcessing) => {
-            return (Reply::Close(Bytes::new()), Outcome::Faulted(Fault::DropBeforeProcessing));
+            return (
+                Reply::Close(Bytes::new()),
+                Outcome::Faulted(Fault::DropBeforeProcessing),
+            );
         }
-        Some(Fault::TransientError) => return answer_error(header.device_id.trim(), Failure::injected_transient()),
-        Some(Fault::PermanentError) => return answer_error(header.device_id.trim(), Failure::injected_permanent()),
-        Some(Fault::RecordOpen) => return answer_error(header.device_id.trim(), Failure::record_in_use()),
-        Some(Fault::MessagingSettings) => return answer_error(header.device_id.trim(), Failure::messaging_settings()),
+        Some(Fault::TransientError) => {
+            return answer_error(header.device_id.trim(), Failure::injected_transient());
+        }
+        Some(Fault::PermanentError) => {
+            return answer_error(header.device_id.trim(), Failure::injected_permanent());
+        }
+        Some(Fault::RecordOpen) => {
+            return answer_error(header.device_id.trim(), Failure::record_in_use());
+        }
+        Some(Fault::MessagingSettings) => {
+            return answer_error(header.device_id.trim(), Failure::messaging_settings());
+        }
         _ => {}
     }
 
@@ -459,9 +494,17 @@ async fn run(shared: &Arc<Shared>, request: &Request<AnyRequest>, logged: &Logge
         let practice = &mut *practice;
         practice
             .devices
-            .authorise(header.api_key.trim(), &header.device_id, &header.device_version, &mut practice.rng)
+            .authorise(
+                header.api_key.trim(),
+                &header.device_id,
+                &header.device_version,
+                &mut practice.rng,
+            )
             .map(|id| {
-                let visible = practice.devices.get(&id).is_some_and(|d| d.online_visible_default);
+                let visible = practice
+                    .devices
+                    .get(&id)
+                    .is_some_and(|d| d.online_visible_default);
                 (id, visible)
             })
     };
@@ -505,10 +548,16 @@ async fn run(shared: &Arc<Shared>, request: &Request<AnyRequest>, logged: &Logge
     };
     let bytes = encode(shared, &response);
     match fault {
-        Some(Fault::DropAfterProcessing) => (Reply::Close(Bytes::new()), Outcome::Faulted(Fault::DropAfterProcessing)),
+        Some(Fault::DropAfterProcessing) => (
+            Reply::Close(Bytes::new()),
+            Outcome::Faulted(Fault::DropAfterProcessing),
+        ),
         Some(Fault::TruncatedResponse) => {
             let half = bytes.slice(..bytes.len() / 2);
-            (Reply::Close(half), Outcome::Faulted(Fault::TruncatedResponse))
+            (
+                Reply::Close(half),
+                Outcome::Faulted(Fault::TruncatedResponse),
+            )
         }
         Some(Fault::GarbageResponse) => (
             Reply::Close(Bytes::from_static(b"\x00\xff<<< this is not XML \xfe>\n")),

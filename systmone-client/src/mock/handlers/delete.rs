@@ -109,7 +109,10 @@ pub(super) fn delete(
         remove(ctx, &mut record.appointments, "Appointment", &uid.0, |a| {
             Some(a.uid.0.as_str())
         })?;
-        for slot in slots.iter_mut().filter(|s| s.booked.as_ref().is_some_and(|b| b.0 == uid.0.trim())) {
+        for slot in slots
+            .iter_mut()
+            .filter(|s| s.booked.as_ref().is_some_and(|b| b.0 == uid.0.trim()))
+        {
             slot.booked = None;
         }
         deleted("Appointment", &uid.0);
@@ -123,7 +126,12 @@ pub(super) fn delete(
                 .letters
                 .iter()
                 .filter_map(|l| l.document_uid.as_ref())
-                .chain(e.item.attachments.iter().filter_map(|a| a.document_uid.as_ref()))
+                .chain(
+                    e.item
+                        .attachments
+                        .iter()
+                        .filter_map(|a| a.document_uid.as_ref()),
+                )
         })
         .map(|u| u.0.clone())
         .collect();

@@ -16,7 +16,10 @@ fn within(at: NaiveDateTime, min: Option<NaiveDateTime>, max: Option<NaiveDateTi
 
 /// `value` is one of `allowed`, or `allowed` is empty (no restriction).
 fn one_of(allowed: &[String], value: &str) -> bool {
-    allowed.is_empty() || allowed.iter().any(|a| a.trim().eq_ignore_ascii_case(value.trim()))
+    allowed.is_empty()
+        || allowed
+            .iter()
+            .any(|a| a.trim().eq_ignore_ascii_case(value.trim()))
 }
 
 pub(super) fn slots(ctx: &Ctx<'_>, request: &GetAppointmentSlots) -> GetAppointmentSlotsResponse {
@@ -110,9 +113,8 @@ pub(super) fn diary(ctx: &Ctx<'_>, request: &GetDiary) -> GetDiaryResponse {
                 .map(|v| &v.item)
                 .filter(|v| {
                     is_pending_visit(v, now)
-                        && v.date_time.is_none_or(|d| {
-                            within(d, request.min_date_time, request.max_date_time)
-                        })
+                        && v.date_time
+                            .is_none_or(|d| within(d, request.min_date_time, request.max_date_time))
                         && v.user_name
                             .as_deref()
                             .is_none_or(|u| one_of(&request.user_names, u))

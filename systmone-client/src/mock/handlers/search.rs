@@ -58,7 +58,9 @@ impl Query {
             surname: given(&request.surname).map(str::to_owned),
             date_of_birth: request.date_of_birth,
             postcode,
-            telephone: given(&request.telephone).map(digits).filter(|d| !d.is_empty()),
+            telephone: given(&request.telephone)
+                .map(digits)
+                .filter(|d| !d.is_empty()),
             sex,
         };
         let criteria = [
@@ -76,7 +78,8 @@ impl Query {
     }
 
     fn matches(&self, patient: &SearchView<'_>) -> bool {
-        self.date_of_birth.is_none_or(|d| d == patient.date_of_birth)
+        self.date_of_birth
+            .is_none_or(|d| d == patient.date_of_birth)
             && self.sex.as_ref().is_none_or(|s| *s == patient.sex)
             && self
                 .surname

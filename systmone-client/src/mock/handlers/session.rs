@@ -139,8 +139,16 @@ fn schema(function: &str) -> String {
     )
 }
 
-pub(super) fn xsd_files(ctx: &Ctx<'_>, request: &GetXsdFiles) -> Result<GetXsdFilesResponse, Failure> {
-    let dir = match request.path.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+pub(super) fn xsd_files(
+    ctx: &Ctx<'_>,
+    request: &GetXsdFiles,
+) -> Result<GetXsdFilesResponse, Failure> {
+    let dir = match request
+        .path
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         Some(path) => existing_dir(path)?,
         None => ctx.settings.temp_dir.clone(),
     };
@@ -171,7 +179,11 @@ pub(super) fn data_extract(
         .ok_or_else(|| Failure::invalid(format!("Unknown data extract {name}")))?;
     let mut manifest = String::new();
     for (file, contents) in &extract.files {
-        manifest.push_str(&format!("{file}\t{}\t{:08x}\n", contents.len(), crc32fast::hash(contents)));
+        manifest.push_str(&format!(
+            "{file}\t{}\t{:08x}\n",
+            contents.len(),
+            crc32fast::hash(contents)
+        ));
     }
     let crc = u64::from(crc32fast::hash(manifest.as_bytes()));
     if request.sr_manifest_crc != Some(crc) {
@@ -211,7 +223,12 @@ pub(super) fn launch(
     {
         return Err(Failure::record_in_use());
     }
-    if ctx.practice.open.as_ref().is_none_or(|o| o.patient != patient) {
+    if ctx
+        .practice
+        .open
+        .as_ref()
+        .is_none_or(|o| o.patient != patient)
+    {
         ctx.practice.open = Some(OpenRecord {
             patient,
             displayable: true,
@@ -230,7 +247,11 @@ pub(super) fn launch(
     ];
     screen.selection = CurrentSelection {
         drugs: request.medication.iter().map(|m| m.drug.clone()).collect(),
-        codes: request.clinical_code.iter().map(|c| c.code.clone()).collect(),
+        codes: request
+            .clinical_code
+            .iter()
+            .map(|c| c.code.clone())
+            .collect(),
     };
     Ok(LaunchFunctionalityResponse {
         identity: ctx.practice.patient(patient).identity(),
