@@ -42,7 +42,9 @@ impl Connection {
             .unwrap_or_default();
         request.push(b'\n');
         let mut connection = Self {
-            stream: TcpStream::connect(addr).await.unwrap_or_else(|e| panic!("{e}")),
+            stream: TcpStream::connect(addr)
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
             codec: DocumentCodec::new(),
             buffer: BytesMut::with_capacity(4096),
             request,
@@ -50,11 +52,18 @@ impl Connection {
         // Pair once, then reuse the issued Device ID like a real client.
         let answer = connection.round_trip().await;
         let text = String::from_utf8_lossy(&answer);
-        if let Some(id) = text.split("<DeviceID>").nth(1).and_then(|t| t.split('<').next()) {
+        if let Some(id) = text
+            .split("<DeviceID>")
+            .nth(1)
+            .and_then(|t| t.split('<').next())
+        {
             let old = String::from_utf8_lossy(&connection.request).into_owned();
             connection.request = old
                 .replace("<DeviceID/>", &format!("<DeviceID>{id}</DeviceID>"))
-                .replace("<DeviceID></DeviceID>", &format!("<DeviceID>{id}</DeviceID>"))
+                .replace(
+                    "<DeviceID></DeviceID>",
+                    &format!("<DeviceID>{id}</DeviceID>"),
+                )
                 .into_bytes();
         }
         connection
