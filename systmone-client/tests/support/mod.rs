@@ -28,7 +28,14 @@ pub struct TestClient {
 impl TestClient {
     pub async fn connect(addr: SocketAddr) -> Self {
         Self {
-            stream: TcpStream::connect(addr).await.unwrap(),
+            stream: {
+                let stream = TcpStream::connect(addr).await.unwrap();
+                // Without it, a request written after one the mock dropped
+                // silently waits for the delayed ACK (Nagle), which paused
+                // time never reaches.
+                stream.set_nodelay(true).unwrap();
+                stream
+            },
             codec: DocumentCodec::new(),
             buffer: BytesMut::new(),
             api_key: "TEST-API-KEY".into(),
@@ -80,6 +87,16 @@ impl TestClient {
         }
     }
 
+    /// The next document, failing the test when none comes within 60 s (of
+    /// tokio time: a dropped request fails a paused-time test at once
+    /// instead of hanging it) or the connection closes.
+    pub async fn next_document(&mut self) -> Bytes {
+        tokio::time::timeout(Duration::from_secs(60), self.read_document())
+            .await
+            .expect("no answer within 60 s")
+            .expect("the mock closed the connection")
+    }
+
     /// The raw bytes until the connection closes.
     pub async fn read_to_end(&mut self) -> Vec<u8> {
         let mut bytes = self.buffer.split().to_vec();
@@ -89,9 +106,12 @@ impl TestClient {
 
     /// Reads the answer to a typed request, remembering an issued Device ID.
     pub async fn receive<F: Function>(&mut self) -> Response<F::Response> {
-        let document = self.read_document().await.expect("the mock closed the connection");
+        let document = self.next_document().await;
         let response = decode_response::<F>(&document).unwrap_or_else(|e| {
-            panic!("undecodable answer: {e}\n{}", String::from_utf8_lossy(&document))
+            panic!(
+                "undecodable answer: {e}\n{}",
+                String::from_utf8_lossy(&document)
+            )
         });
         if self.device_id.is_empty() && !response.header.device_id.is_empty() {
             self.device_id = response.header.device_id.clone();
@@ -103,7 +123,10 @@ impl TestClient {
     pub async fn call<F: Function>(&mut self, parameters: F) -> Response<F::Response> {
         let uid = self.send(parameters).await;
         let response = self.receive::<F>().await;
-        assert_eq!(response.header.request_uid, uid, "the answer echoes the RequestUID");
+        assert_eq!(
+            response.header.request_uid, uid,
+            "the answer echoes the RequestUID"
+        );
         assert_eq!(response.header.function, F::NAME);
         response
     }
@@ -126,7 +149,9 @@ impl TestClient {
 
     /// Whether anything arrives within `wait` (on tokio time).
     pub async fn silent_for(&mut self, wait: Duration) -> bool {
-        tokio::time::timeout(wait, self.read_document()).await.is_err()
+        tokio::time::timeout(wait, self.read_document())
+            .await
+            .is_err()
     }
 }
 
@@ -216,7 +241,13 @@ pub fn with_phones(mut seed: PatientSeed, home: Option<&str>, mobile: Option<&st
 
 /// The standard test patient: 999 000 001, Alex Testpatient, 1970.
 pub fn alex() -> PatientSeed {
-    patient(1, "Alex", "Testpatient", date(1970, 2, 1), econsult_model::Sex::Female)
+    patient(
+        1,
+        "Alex",
+        "Testpatient",
+        date(1970, 2, 1),
+        econsult_model::Sex::Female,
+    )
 }
 
 /// A builder with no throttle, a fixed start time and a fixed seed.
@@ -248,7 +279,9 @@ impl TestClient {
     /// Device ID.
     pub async fn paired(addr: SocketAddr) -> Self {
         let mut client = Self::connect(addr).await;
-        client.ok(systmone_client::proto::GetFunctions::default()).await;
+        client
+            .ok(systmone_client::proto::GetFunctions::default())
+            .await;
         assert_eq!(client.device_id.len(), 16);
         client
     }
@@ -256,7 +289,7 @@ impl TestClient {
     /// The next answer, decoded whatever its function (for hand-written
     /// requests), with its raw bytes.
     pub async fn receive_any(&mut self) -> (Response<AnyResponse>, String) {
-        let document = self.read_document().await.expect("the mock closed the connection");
+        let document = self.next_document().await;
         let text = String::from_utf8(document.to_vec()).unwrap();
         let response = decode_any_response(&document)
             .unwrap_or_else(|e| panic!("undecodable answer: {e}\n{text}"));
@@ -273,7 +306,7 @@ impl TestClient {
     /// splitting on `\n` would choke on).
     pub async fn call_raw_text<F: Function>(&mut self, parameters: F) -> String {
         self.send(parameters).await;
-        let document = self.read_document().await.expect("the mock closed the connection");
+        let document = self.next_document().await;
         String::from_utf8(document.to_vec()).unwrap()
     }
 }
