@@ -91,8 +91,12 @@ impl Failure {
         Self::permanent(format!("Invalid root element {name}"))
     }
 
-    /// E10: a missing envelope element, or a request that could not be
-    /// read at all.
+    /// E10: a missing envelope element.
+    pub(crate) fn missing(name: &str) -> Self {
+        Self::permanent(format!("Missing mandatory element {name}"))
+    }
+
+    /// A request that could not be read at all.
     pub(crate) fn malformed(detail: &str) -> Self {
         Self::permanent(format!("Invalid request: {detail}"))
     }

@@ -160,7 +160,7 @@ impl FaultScript {
                 continue;
             }
             match &rule.fault {
-                Fault::Delay(delay) => planned.delay += *delay,
+                Fault::Delay(delay) => planned.delay = planned.delay.saturating_add(*delay),
                 _ if planned.fault.is_some() => continue,
                 fault => planned.fault = Some(fault.clone()),
             }

@@ -66,6 +66,9 @@ pub struct JournalEntry {
     /// `false` while the change sits in a record left open in SystmOne and
     /// the user has not saved it yet.
     pub committed: bool,
+    /// `true` when the user discarded the open record instead: the change
+    /// is gone.
+    pub discarded: bool,
 }
 
 /// A kind of change.

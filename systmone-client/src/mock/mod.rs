@@ -68,6 +68,7 @@
 //! | delete without reason | `A reason must be given for the deletion` | yes |
 //! | cannot delete | `{Kind} {uid} cannot be deleted: {why}` | yes |
 //! | wrong root | `Invalid root element {name}` | yes |
+//! | missing envelope element | `Missing mandatory element {name}` | yes |
 //! | unreadable request | `Invalid request: {what}` | yes |
 //! | unknown function | `Unknown function {name}` | yes |
 //! | bad OutputScheme or code scheme | `Invalid coding scheme {value}` | yes |

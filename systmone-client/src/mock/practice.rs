@@ -37,8 +37,8 @@ pub(crate) struct OpenRecord {
     pub(crate) patient: usize,
     /// Shown to the user (false: a limited background retrieval).
     pub(crate) displayable: bool,
-    /// The record and diary before the first uncommitted change.
-    pub(crate) before: Option<(Box<PatientRecord>, Vec<DiarySlot>)>,
+    /// The record before the first uncommitted change.
+    pub(crate) before: Option<Box<PatientRecord>>,
 }
 
 /// One patient: the seed they were loaded from and, once anything reads
@@ -243,6 +243,7 @@ fn seed_record(sri: u64, seed: &PatientSeed, organisation: &Organisation) -> Pat
         visits: Vec::new(),
         tasks: Vec::new(),
         documents: Vec::new(),
+        demographics_events: Vec::new(),
     }
 }
 
@@ -378,12 +379,14 @@ impl Practice {
         found.copied().ok_or_else(|| Failure::no_patient(value))
     }
 
-    /// The patient an optional identity names, or the open record's
-    /// patient (E3 when none is open).
+    /// The patient an identity names or, when no Identity was sent, the
+    /// open record's patient (E3 when none is open). An Identity that was
+    /// sent but names nobody is an error, never the open record: that
+    /// would be the wrong patient.
     pub(crate) fn find_or_open(&self, identity: Option<&Identity>) -> Result<usize, Failure> {
         match identity {
-            Some(identity) if !identity_is_empty(identity) => self.find(identity),
-            _ => self
+            Some(identity) => self.find(identity),
+            None => self
                 .open
                 .as_ref()
                 .map(|o| o.patient)
@@ -451,9 +454,8 @@ impl Practice {
         let needs_snapshot = self.open.as_ref().is_some_and(|o| o.before.is_none());
         if needs_snapshot {
             let record = Box::new(self.record(patient).clone());
-            let slots = self.slots.clone();
             if let Some(open) = &mut self.open {
-                open.before = Some((record, slots));
+                open.before = Some(record);
             }
         }
         true
@@ -474,6 +476,7 @@ impl Practice {
             patient,
             change,
             committed,
+            discarded: false,
         });
     }
 
@@ -484,7 +487,7 @@ impl Practice {
         {
             let patient = open.patient;
             let sri = self.patients[patient].sri;
-            for entry in self.journal.iter_mut().filter(|e| e.patient == sri) {
+            for entry in self.pending_entries(sri) {
                 entry.committed = true;
             }
             self.journal(at, "", patient, Change::UserSaved, true);
@@ -494,13 +497,61 @@ impl Practice {
     /// The simulated user discards the open record's changes.
     pub(crate) fn user_discards(&mut self, at: NaiveDateTime) {
         if let Some(open) = &mut self.open
-            && let Some((record, slots)) = open.before.take()
+            && let Some(before) = open.before.take()
         {
             let patient = open.patient;
-            self.patients[patient].replace_record(record);
-            self.slots = slots;
+            let sri = self.patients[patient].sri;
+            let now = self.record(patient);
+            // Only this record's own bookings change back: other patients'
+            // committed bookings stay as they are.
+            let was: std::collections::HashSet<&str> = before
+                .appointments
+                .iter()
+                .map(|a| a.item.uid.0.as_str())
+                .collect();
+            let is: std::collections::HashSet<String> = now
+                .appointments
+                .iter()
+                .map(|a| a.item.uid.0.clone())
+                .collect();
+            for slot in &mut self.slots {
+                if slot
+                    .booked
+                    .as_ref()
+                    .is_some_and(|b| is.contains(&b.0) && !was.contains(b.0.as_str()))
+                {
+                    slot.booked = None;
+                }
+            }
+            for appointment in before
+                .appointments
+                .iter()
+                .filter(|a| !is.contains(&a.item.uid.0))
+            {
+                let a = &appointment.item;
+                if let Some(slot) = self.slots.iter_mut().find(|s| {
+                    s.booked.is_none()
+                        && s.start == a.start
+                        && s.duration == a.duration
+                        && s.user_name == a.user_name
+                        && s.site_name == a.site_name
+                }) {
+                    slot.booked = Some(a.uid.clone());
+                }
+            }
+            self.patients[patient].replace_record(before);
+            for entry in self.pending_entries(sri) {
+                entry.discarded = true;
+            }
             self.journal(at, "", patient, Change::UserDiscarded, true);
         }
+    }
+
+    /// Journal entries of a patient neither saved nor discarded yet.
+    fn pending_entries(&mut self, sri: u64) -> impl Iterator<Item = &mut JournalEntry> {
+        self.journal
+            .iter_mut()
+            .filter(move |e| e.patient == sri && !e.committed && !e.discarded)
     }
 }
 

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 
 use crate::proto::xml::Minutes;
 use crate::proto::{
-    AppointmentUid, DocumentUid, Event, PatientDemographics, ReferralUid, Task, Visit,
+    AppointmentUid, DocumentUid, Event, EventUid, PatientDemographics, ReferralUid, Task, Visit,
 };
 
 /// Who added an item to a record.
@@ -138,6 +138,9 @@ pub struct PatientRecord {
     pub tasks: Vec<RecordEntry<Task>>,
     /// Files behind letters and attachments.
     pub documents: Vec<StoredDocument>,
+    /// The events that record demographics changes: they can never be
+    /// deleted (send another update instead).
+    pub demographics_events: Vec<EventUid>,
 }
 
 impl PatientRecord {

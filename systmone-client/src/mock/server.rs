@@ -257,7 +257,7 @@ fn undecodable(error: &RequestDecodeError) -> Failure {
     match kind {
         DecodeErrorKind::UnexpectedRoot { found, .. } => Failure::root(found),
         DecodeErrorKind::Missing { name } if error.error.path == REQUEST_ROOT => {
-            Failure::malformed(&format!("missing mandatory element {name}"))
+            Failure::missing(name)
         }
         DecodeErrorKind::UnknownFunction { name } => Failure::unknown_function(name),
         DecodeErrorKind::InvalidValue { .. } if error.error.path.contains("OutputScheme") => {
@@ -531,22 +531,27 @@ async fn run(
     };
     drop(turn);
 
-    let (answer, aftermath) = match handled {
-        Ok(answered) => answered,
-        Err(failure) => return answer_error(&device_id, failure),
-    };
-    let response_uid = response_uid(&mut lock(&shared.practice));
-    let response = Response {
-        header: ResponseHeader {
-            device_id,
-            request_uid: header.request_uid.clone(),
-            function: request.function().to_owned(),
-            function_version: FUNCTION_VERSION.to_owned(),
-            response_uid,
+    let (bytes, aftermath, outcome) = match handled {
+        Ok((answer, aftermath)) => {
+            let response_uid = response_uid(&mut lock(&shared.practice));
+            let response = Response {
+                header: ResponseHeader {
+                    device_id,
+                    request_uid: header.request_uid.clone(),
+                    function: request.function().to_owned(),
+                    function_version: FUNCTION_VERSION.to_owned(),
+                    response_uid,
+                },
+                body: Ok(answer),
+            };
+            (encode(shared, &response), aftermath, Outcome::Answered)
+        }
+        Err(failure) => match answer_error(&device_id, failure) {
+            (Reply::Answer(bytes), outcome) => (bytes, Aftermath::None, outcome),
+            (_, outcome) => (Bytes::new(), Aftermath::None, outcome),
         },
-        body: Ok(answer),
     };
-    let bytes = encode(shared, &response);
+    // Faults that strike after processing apply to error answers too.
     match fault {
         Some(Fault::DropAfterProcessing) => (
             Reply::Close(Bytes::new()),
@@ -564,8 +569,8 @@ async fn run(
             Outcome::Faulted(Fault::GarbageResponse),
         ),
         _ => match aftermath {
-            Aftermath::None => (Reply::Answer(bytes), Outcome::Answered),
-            Aftermath::Exit { restart } => (Reply::Exit(bytes, restart), Outcome::Answered),
+            Aftermath::None => (Reply::Answer(bytes), outcome),
+            Aftermath::Exit { restart } => (Reply::Exit(bytes, restart), outcome),
         },
     }
 }

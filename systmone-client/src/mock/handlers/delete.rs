@@ -46,18 +46,28 @@ fn remove<T>(
     Ok(())
 }
 
+/// All or nothing: a request that fails leaves even the open record (which
+/// `LeaveRecordOpen` may have opened or switched) as it was.
 pub(super) fn delete(
+    ctx: &mut Ctx<'_>,
+    request: &DeletePatientRecord,
+) -> Result<DeletePatientRecordResponse, Failure> {
+    let open_before = ctx.practice.open.clone();
+    let result = delete_all(ctx, request);
+    if result.is_err() {
+        ctx.practice.open = open_before;
+    }
+    result
+}
+
+fn delete_all(
     ctx: &mut Ctx<'_>,
     request: &DeletePatientRecord,
 ) -> Result<DeletePatientRecordResponse, Failure> {
     if request.reason.trim().is_empty() {
         return Err(Failure::no_reason());
     }
-    let identity = request
-        .identity
-        .as_ref()
-        .filter(|i| !crate::mock::practice::identity_is_empty(i));
-    let patient = match identity {
+    let patient = match &request.identity {
         Some(identity) => ctx.practice.find(identity)?,
         None if request.leave_record_open => ctx.practice.find_or_open(None)?,
         None => {
@@ -88,6 +98,17 @@ pub(super) fn delete(
         });
     };
     for uid in &request.event_uids {
+        if record
+            .demographics_events
+            .iter()
+            .any(|d| d.0 == uid.0.trim())
+        {
+            return Err(Failure::cannot_delete(
+                "Event",
+                uid.0.trim(),
+                "demographic changes cannot be deleted; send another update with the previous values",
+            ));
+        }
         remove(ctx, &mut record.events, "Event", &uid.0, |e| {
             e.event_uid.as_ref().map(|u| u.0.as_str())
         })?;

@@ -133,10 +133,31 @@ pub(crate) fn touches_files(request: &AnyRequest) -> bool {
     )
 }
 
-/// Reads a file named by a request (E14 when it cannot be read).
+/// The largest file the mock reads in for a letter or attachment.
+const MAX_FILE_LEN: u64 = 64 * 1024 * 1024;
+
+/// Reads a file named by a request (E14 when it cannot be read). Only a
+/// regular file of at most 64 MiB: never a pipe or a device, which could
+/// block or never end.
 pub(crate) fn read_file(path: &str) -> Result<(String, Vec<u8>), Failure> {
+    use std::io::Read as _;
     let trimmed = path.trim();
-    let contents = std::fs::read(trimmed).map_err(|_| Failure::unreadable_file(trimmed))?;
+    let unreadable = || Failure::unreadable_file(trimmed);
+    let file = std::fs::File::open(trimmed).map_err(|_| unreadable())?;
+    let metadata = file.metadata().map_err(|_| unreadable())?;
+    if !metadata.is_file() {
+        return Err(unreadable());
+    }
+    if metadata.len() > MAX_FILE_LEN {
+        return Err(Failure::invalid(format!(
+            "The file {trimmed} is larger than {} MiB",
+            MAX_FILE_LEN / 1024 / 1024
+        )));
+    }
+    let mut contents = Vec::new();
+    file.take(MAX_FILE_LEN)
+        .read_to_end(&mut contents)
+        .map_err(|_| unreadable())?;
     let name = std::path::Path::new(trimmed)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

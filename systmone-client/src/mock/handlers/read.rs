@@ -5,6 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use super::{Ctx, existing_dir};
 use crate::mock::failure::Failure;
+use crate::mock::practice::identity_is_empty;
 use crate::mock::record::{BookedAppointment, PatientRecord, RecordEntry};
 use crate::proto::{
     Appointment, Clinical, ClinicalCode, CodeScheme, Event, Filter, GetDocument,
@@ -391,7 +392,11 @@ pub(super) fn get_document(
     ctx: &mut Ctx<'_>,
     request: &GetDocument,
 ) -> Result<GetDocumentResponse, Failure> {
-    let patient = ctx.practice.find_or_open(Some(&request.identity))?;
+    // `Identity` is required by the schema; the codec reads a missing one
+    // as empty, which (like GetPatientRecord's absent one) means the open
+    // record.
+    let identity = Some(&request.identity).filter(|i| !identity_is_empty(i));
+    let patient = ctx.practice.find_or_open(identity)?;
     let dir = match request
         .write_to
         .as_deref()

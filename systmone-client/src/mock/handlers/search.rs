@@ -58,9 +58,9 @@ impl Query {
             surname: given(&request.surname).map(str::to_owned),
             date_of_birth: request.date_of_birth,
             postcode,
-            telephone: given(&request.telephone)
-                .map(digits)
-                .filter(|d| !d.is_empty()),
+            // A number without digits still counts as a criterion, and
+            // matches nobody.
+            telephone: given(&request.telephone).map(digits),
             sex,
         };
         let criteria = [

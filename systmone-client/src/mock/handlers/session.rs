@@ -223,17 +223,17 @@ pub(super) fn launch(
     {
         return Err(Failure::record_in_use());
     }
-    if ctx
-        .practice
-        .open
-        .as_ref()
-        .is_none_or(|o| o.patient != patient)
-    {
-        ctx.practice.open = Some(OpenRecord {
-            patient,
-            displayable: true,
-            before: None,
-        });
+    match &mut ctx.practice.open {
+        // Launching shows the record: one open in the background becomes
+        // displayable.
+        Some(open) if open.patient == patient => open.displayable = true,
+        open => {
+            *open = Some(OpenRecord {
+                patient,
+                displayable: true,
+                before: None,
+            });
+        }
     }
     let screen = &mut ctx.practice.screen;
     screen.activities = vec![

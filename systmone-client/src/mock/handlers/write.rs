@@ -10,6 +10,7 @@ use crate::mock::failure::Failure;
 use crate::mock::inspect::Change;
 use crate::mock::letter_types::is_letter_type;
 use crate::mock::organisation::DiarySlot;
+use crate::mock::practice::identity_is_empty;
 use crate::mock::record::{BookedAppointment, PatientRecord, RecordEntry, StoredDocument};
 use crate::proto::{
     AppointmentUid, CodeScheme, CodedValue, DemographicsUpdate, DocumentUid, DrugScheme, Event,
@@ -209,8 +210,10 @@ fn apply_demographics(
         changed.push("DateOfBirth");
     }
     if let Some(sex) = &update.sex {
-        if let Sex::Other(other) = sex {
-            return Err(Failure::invalid(format!("Invalid sex {other}: use M or F")));
+        if !matches!(sex, Sex::Male | Sex::Female) {
+            return Err(Failure::invalid(
+                "Invalid sex: a demographics update may set only M or F",
+            ));
         }
         d.sex = sex.clone();
         changed.push("Sex");
@@ -236,8 +239,25 @@ fn apply_demographics(
         d.english_speaker = Some(value.clone());
         changed.push("EnglishSpeaker");
     }
-    if let Some(address) = &update.address {
-        d.address = Some(address.clone());
+    if let Some(update) = &update.address {
+        // Only the parts sent change (an empty one clears its part).
+        let address = d.address.get_or_insert_with(Default::default);
+        macro_rules! part {
+            ($($field:ident),*) => {
+                $( if let Some(value) = &update.$field {
+                    address.$field = (!value.trim().is_empty()).then(|| value.clone());
+                } )*
+            };
+        }
+        part!(
+            house_name,
+            house_number,
+            road,
+            locality,
+            town,
+            county,
+            postcode
+        );
         changed.push("Address");
     }
     text!(home_telephone, "HomeTelephone");
@@ -261,12 +281,28 @@ fn apply_demographics(
     Ok(changed)
 }
 
+/// All or nothing: a request that fails leaves even the open record (which
+/// `LeaveRecordOpen` may have opened or switched) as it was.
 pub(super) fn update(
     ctx: &mut Ctx<'_>,
     request: &UpdatePatientRecord,
 ) -> Result<UpdatePatientRecordResponse, Failure> {
-    let patient = if request.leave_record_open {
-        ctx.practice.find_or_open(Some(&request.identity))?
+    let open_before = ctx.practice.open.clone();
+    let result = update_all(ctx, request);
+    if result.is_err() {
+        ctx.practice.open = open_before;
+    }
+    result
+}
+
+fn update_all(
+    ctx: &mut Ctx<'_>,
+    request: &UpdatePatientRecord,
+) -> Result<UpdatePatientRecordResponse, Failure> {
+    // A missing Identity (read as empty) means the open record, and only
+    // together with LeaveRecordOpen (PROTOCOL.md §6.4).
+    let patient = if request.leave_record_open && identity_is_empty(&request.identity) {
+        ctx.practice.find_or_open(None)?
     } else {
         ctx.practice.find(&request.identity)?
     };
@@ -321,6 +357,7 @@ pub(super) fn update(
                 origin: origin.clone(),
             });
             response.event_uids.push(EventUid(uid.clone()));
+            record.demographics_events.push(EventUid(uid.clone()));
             changes.push(Change::DemographicsChanged(uid));
         }
     }
@@ -377,7 +414,7 @@ pub(super) fn update(
         for appointment in &non_clinical.appointments {
             match &appointment.appointment_uid {
                 Some(uid) => {
-                    update_appointment(&mut record, &mut slots, uid, appointment)?;
+                    update_appointment(&mut record, uid, appointment)?;
                     changes.push(Change::AppointmentChanged(uid.0.clone()));
                 }
                 None => {
@@ -528,7 +565,6 @@ fn book(
 
 fn update_appointment(
     record: &mut PatientRecord,
-    slots: &mut [DiarySlot],
     uid: &AppointmentUid,
     change: &crate::proto::Appointment,
 ) -> Result<(), Failure> {
@@ -539,14 +575,8 @@ fn update_appointment(
         .ok_or_else(|| Failure::invalid(format!("No appointment found with UID {uid}")))?;
     let appointment = &mut entry.item;
     if let Some(status) = &change.status {
+        // A cancelled appointment keeps its slot (PROTOCOL.md §9.10).
         appointment.status = canonical_status(status, &APPOINTMENT_STATUSES, "appointment")?;
-        if appointment.status.starts_with("Cancelled")
-            && let Some(slot) = slots
-                .iter_mut()
-                .find(|s| s.booked.as_ref() == Some(&appointment.uid))
-        {
-            slot.booked = None;
-        }
     }
     if let Some(comments) = &change.comments {
         appointment.comments = Some(comments.clone());
