@@ -232,7 +232,10 @@ async fn current_activity_selection_and_is_patient_retrieved_follow_the_user() {
     assert_eq!(shown.nhs_number.as_deref(), Some(nhs(1).as_str()));
     assert_eq!(shown.strategic_reporting_identifier.as_deref(), Some("500"));
     assert_eq!(activity.activities, ["Patient Record"]);
-    assert_eq!(activity.current_selection.unwrap().codes, [code.clone()]);
+    assert_eq!(
+        activity.current_selection.unwrap().codes,
+        std::slice::from_ref(&code)
+    );
     let selection = client.ok(GetCurrentSelection::default()).await;
     assert_eq!(selection.current_selection.codes, [code]);
     assert!(selection.identity.is_some());
@@ -430,7 +433,7 @@ async fn launch_functionality_opens_the_record_and_sets_the_screen_without_addin
             .await
             .current_selection
             .codes,
-        [code.clone()]
+        std::slice::from_ref(&code)
     );
     assert!(mock.journal().is_empty(), "launching creates no data");
     assert_eq!(mock.record(&nhs(1)).unwrap(), before);
