@@ -310,10 +310,7 @@ async fn missing_envelope_elements_are_e10_with_what_was_recovered() {
             "DeviceID is empty on undecodable requests"
         );
         let error = error_of(response);
-        assert_eq!(
-            error.message,
-            format!("Invalid request: missing mandatory element {name}")
-        );
+        assert_eq!(error.message, format!("Missing mandatory element {name}"));
         assert_eq!(error.permanent, Some(true));
     }
     // TPP's obsolete names instead of the current ones.
@@ -329,7 +326,7 @@ async fn missing_envelope_elements_are_e10_with_what_was_recovered() {
     let (response, _) = client.raw_call(obsolete.as_bytes()).await;
     assert_eq!(
         error_of(response).message,
-        "Invalid request: missing mandatory element APIKey"
+        "Missing mandatory element APIKey"
     );
     let no_uid = full.replace(&format!("  <RequestUID>{UID}</RequestUID>\n"), "");
     let (response, _) = client.raw_call(no_uid.as_bytes()).await;
@@ -337,7 +334,7 @@ async fn missing_envelope_elements_are_e10_with_what_was_recovered() {
     assert_eq!(response.header.function, "IsPatientRetrieved");
     assert_eq!(
         error_of(response).message,
-        "Invalid request: missing mandatory element RequestUID"
+        "Missing mandatory element RequestUID"
     );
     client.ok(IsPatientRetrieved::default()).await;
 }
