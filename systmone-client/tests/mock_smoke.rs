@@ -56,7 +56,7 @@ async fn a_new_document_can_be_fetched_only_after_the_delay() {
         .throttle(ThrottleConfig::off())
         .document_delay(Duration::from_secs(120))
         .patients([systmone_client::mock::PatientSeed {
-            nhs_number: Some(nhs.clone()),
+            nhs_number: Some(nhs),
             pseudo_number: None,
             first_name: "Testy".into(),
             surname: "Example".into(),

@@ -168,9 +168,13 @@ impl Throttle {
                 }
             }
         }
+        // Only limits in force keep time, so turning a limit on after
+        // traffic with it off starts afresh.
         let started = Instant::now();
-        state.last_processed = Some(started);
-        if full_record {
+        if config.min_interval.is_some() {
+            state.last_processed = Some(started);
+        }
+        if full_record && config.record_interval.is_some() {
             state.last_full_record = Some(started);
         }
         Ok(Turn { _state: state })
@@ -223,6 +227,16 @@ mod tests {
         );
         tokio::time::advance(Duration::from_secs(5)).await;
         assert!(throttle.admit(true).await.is_ok(), "30 s after the first");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn turning_limits_on_after_traffic_starts_afresh() {
+        let throttle = Throttle::new(ThrottleConfig::off());
+        drop(throttle.admit(true).await.unwrap());
+        throttle.set_config(ThrottleConfig::systmone());
+        let start = Instant::now();
+        drop(throttle.admit(true).await.unwrap());
+        assert_eq!(start.elapsed(), Duration::ZERO);
     }
 
     #[tokio::test(start_paused = true)]
