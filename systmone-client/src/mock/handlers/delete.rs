@@ -2,7 +2,7 @@
 //! the API, never the practice's own, never demographics; a reason is
 //! required; all or nothing (PROTOCOL.md §9.9, M33–M34).
 
-use super::{Ctx, DeleteScope};
+use super::{Ctx, DeleteScope, atomically};
 use crate::mock::failure::Failure;
 use crate::mock::inspect::Change;
 use crate::mock::record::{Origin, PatientRecord, RecordEntry};
@@ -46,18 +46,11 @@ fn remove<T>(
     Ok(())
 }
 
-/// All or nothing: a request that fails leaves even the open record (which
-/// `LeaveRecordOpen` may have opened or switched) as it was.
 pub(super) fn delete(
     ctx: &mut Ctx<'_>,
     request: &DeletePatientRecord,
 ) -> Result<DeletePatientRecordResponse, Failure> {
-    let open_before = ctx.practice.open.clone();
-    let result = delete_all(ctx, request);
-    if result.is_err() {
-        ctx.practice.open = open_before;
-    }
-    result
+    atomically(ctx, |ctx| delete_all(ctx, request))
 }
 
 fn delete_all(

@@ -35,6 +35,35 @@ pub enum DeleteScope {
     SameProduct,
 }
 
+/// Appointment statuses SystmOne's template offers (PROTOCOL.md §9.7.6);
+/// from `Finished` on, the appointment is over.
+const APPOINTMENT_STATUSES: [&str; 9] = [
+    "Booked",
+    "Arrived",
+    "In Progress",
+    "Finished",
+    "Did Not Attend",
+    "Cancelled by Patient",
+    "Cancelled by Unit",
+    "Cancelled by Other Service",
+    "Patient Walked Out",
+];
+
+/// Runs a write all or nothing: if it fails, even the open record (which
+/// `LeaveRecordOpen` may have opened or switched) is put back as it was.
+/// The write itself changes the record only at its end, on success.
+fn atomically<T>(
+    ctx: &mut Ctx<'_>,
+    write: impl FnOnce(&mut Ctx<'_>) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let open_before = ctx.practice.open.clone();
+    let result = write(ctx);
+    if result.is_err() {
+        ctx.practice.open = open_before;
+    }
+    result
+}
+
 /// Settings handlers need beyond the state.
 #[derive(Debug, Clone)]
 pub(crate) struct HandlerSettings {

@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::{Ctx, existing_dir};
+use super::{APPOINTMENT_STATUSES, Ctx, existing_dir};
 use crate::mock::failure::Failure;
 use crate::mock::practice::identity_is_empty;
 use crate::mock::record::{BookedAppointment, PatientRecord, RecordEntry};
@@ -225,14 +225,8 @@ fn select_event(selection: &Selection<'_>, entry: &RecordEntry<Event>) -> Option
     (!empty).then_some(kept)
 }
 
-const CLOSED_APPOINTMENT: [&str; 6] = [
-    "Finished",
-    "Did Not Attend",
-    "Cancelled by Patient",
-    "Cancelled by Unit",
-    "Cancelled by Other Service",
-    "Patient Walked Out",
-];
+/// The statuses of appointments that are over: not pending.
+const CLOSED_APPOINTMENT: &[&str] = APPOINTMENT_STATUSES.split_at(3).1;
 
 fn is_closed(status: Option<&str>, closed: &[&str]) -> bool {
     status.is_some_and(|s| closed.iter().any(|c| c.eq_ignore_ascii_case(s.trim())))
@@ -259,13 +253,13 @@ pub(super) fn flat_appointment(appointment: &BookedAppointment) -> Appointment {
 /// Pending appointments: not closed, starting today or later.
 pub(super) fn is_pending_appointment(appointment: &BookedAppointment, now: NaiveDateTime) -> bool {
     appointment.start.date() >= now.date()
-        && !is_closed(Some(&appointment.status), &CLOSED_APPOINTMENT)
+        && !is_closed(Some(&appointment.status), CLOSED_APPOINTMENT)
 }
 
 /// Pending visits: not finished or cancelled, today or later.
 pub(super) fn is_pending_visit(visit: &Visit, now: NaiveDateTime) -> bool {
     visit.date_time.is_none_or(|d| d.date() >= now.date())
-        && !is_closed(visit.status.as_deref(), &CLOSED_APPOINTMENT)
+        && !is_closed(visit.status.as_deref(), CLOSED_APPOINTMENT)
 }
 
 fn is_incomplete_task(task: &Task) -> bool {

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::{Ctx, read_file};
+use super::{APPOINTMENT_STATUSES, Ctx, atomically, read_file};
 use crate::mock::failure::Failure;
 use crate::mock::inspect::Change;
 use crate::mock::letter_types::is_letter_type;
@@ -17,19 +17,6 @@ use crate::proto::{
     EventUid, LetterDirection, Narrative, Sex, Task, TaskUid, UpdatePatientRecord,
     UpdatePatientRecordResponse, Visit, VisitUid,
 };
-
-/// Appointment statuses SystmOne's template offers (PROTOCOL.md §9.7.6).
-const APPOINTMENT_STATUSES: [&str; 9] = [
-    "Booked",
-    "Arrived",
-    "In Progress",
-    "Finished",
-    "Did Not Attend",
-    "Cancelled by Patient",
-    "Cancelled by Unit",
-    "Cancelled by Other Service",
-    "Patient Walked Out",
-];
 
 /// Visit statuses the mock accepts (PROTOCOL.md §9.7.7).
 const VISIT_STATUSES: [&str; 4] = [
@@ -281,18 +268,11 @@ fn apply_demographics(
     Ok(changed)
 }
 
-/// All or nothing: a request that fails leaves even the open record (which
-/// `LeaveRecordOpen` may have opened or switched) as it was.
 pub(super) fn update(
     ctx: &mut Ctx<'_>,
     request: &UpdatePatientRecord,
 ) -> Result<UpdatePatientRecordResponse, Failure> {
-    let open_before = ctx.practice.open.clone();
-    let result = update_all(ctx, request);
-    if result.is_err() {
-        ctx.practice.open = open_before;
-    }
-    result
+    atomically(ctx, |ctx| update_all(ctx, request))
 }
 
 fn update_all(
