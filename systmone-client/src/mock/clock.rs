@@ -27,7 +27,7 @@ impl MockClock {
             .started_at
             .checked_add_signed(elapsed)
             .unwrap_or(self.started_at);
-        now.with_nanosecond_zero()
+        to_second(now)
     }
 
     /// Today's local date.
@@ -36,20 +36,15 @@ impl MockClock {
     }
 }
 
-trait TruncateToSecond {
-    fn with_nanosecond_zero(self) -> Self;
-}
-
-impl TruncateToSecond for NaiveDateTime {
-    fn with_nanosecond_zero(self) -> Self {
-        use chrono::Timelike as _;
-        self.with_nanosecond(0).unwrap_or(self)
-    }
+/// The same time without its fraction of a second.
+fn to_second(time: NaiveDateTime) -> NaiveDateTime {
+    use chrono::Timelike as _;
+    time.with_nanosecond(0).unwrap_or(time)
 }
 
 /// The PC's local time now, to the second.
 pub(crate) fn local_now() -> NaiveDateTime {
-    chrono::Local::now().naive_local().with_nanosecond_zero()
+    to_second(chrono::Local::now().naive_local())
 }
 
 #[cfg(test)]

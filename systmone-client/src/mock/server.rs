@@ -20,9 +20,9 @@ use super::inspect::{Outcome, ReceivedRequest};
 use super::practice::Practice;
 use super::throttle::{OverRecordLimitPolicy, Refusal, Throttle};
 use crate::proto::{
-    AnyRequest, AnyResponse, DecodeErrorKind, DocumentCodec, EncodeOptions, ErrorResponse,
-    FUNCTION_VERSION, REQUEST_ROOT, Request, RequestDecodeError, Response, ResponseHeader,
-    decode_request, encode_response,
+    AnyRequest, AnyResponse, DecodeErrorKind, DocumentCodec, EncodeOptions, FUNCTION_VERSION,
+    REQUEST_ROOT, Request, RequestDecodeError, Response, ResponseHeader, decode_request,
+    encode_response,
 };
 
 /// Locks a std mutex, carrying on if a panicking thread poisoned it (the
@@ -590,10 +590,4 @@ fn handle(
         settings: &shared.handler_settings,
     };
     handlers::handle(&mut ctx, parameters)
-}
-
-impl From<Failure> for ErrorResponse {
-    fn from(failure: Failure) -> Self {
-        failure.into_response()
-    }
 }

@@ -64,6 +64,27 @@ fn atomically<T>(
     result
 }
 
+/// How many known items (codes, medications, narratives, …) an event
+/// holds; children the model does not know are not counted.
+fn item_count(event: &crate::proto::Event) -> usize {
+    event.medications.len()
+        + event.clinical_codes.len()
+        + event.reminders.len()
+        + event.recalls.len()
+        + event.vaccinations.len()
+        + event.repeat_medications.len()
+        + event.letters.len()
+        + event.patient_plans.len()
+        + event.care_plans.len()
+        + event.relationships.len()
+        + event.reports.len()
+        + event.attachments.len()
+        + event.activities.len()
+        + event.narratives.len()
+        + event.drug_sensitivities.len()
+        + event.referrals.len()
+}
+
 /// Settings handlers need beyond the state.
 #[derive(Debug, Clone)]
 pub(crate) struct HandlerSettings {

@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::{APPOINTMENT_STATUSES, Ctx, existing_dir};
+use super::{APPOINTMENT_STATUSES, Ctx, existing_dir, item_count};
 use crate::mock::failure::Failure;
 use crate::mock::practice::identity_is_empty;
 use crate::mock::record::{BookedAppointment, PatientRecord, RecordEntry};
@@ -205,23 +205,7 @@ fn select_event(selection: &Selection<'_>, entry: &RecordEntry<Event>) -> Option
             kept.other = event.other.clone();
         }
     }
-    let empty = kept.medications.is_empty()
-        && kept.clinical_codes.is_empty()
-        && kept.reminders.is_empty()
-        && kept.recalls.is_empty()
-        && kept.vaccinations.is_empty()
-        && kept.repeat_medications.is_empty()
-        && kept.letters.is_empty()
-        && kept.patient_plans.is_empty()
-        && kept.care_plans.is_empty()
-        && kept.relationships.is_empty()
-        && kept.reports.is_empty()
-        && kept.attachments.is_empty()
-        && kept.activities.is_empty()
-        && kept.narratives.is_empty()
-        && kept.drug_sensitivities.is_empty()
-        && kept.referrals.is_empty()
-        && kept.other.is_empty();
+    let empty = item_count(&kept) == 0 && kept.other.is_empty();
     (!empty).then_some(kept)
 }
 

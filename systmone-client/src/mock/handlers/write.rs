@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::{APPOINTMENT_STATUSES, Ctx, atomically, read_file};
+use super::{APPOINTMENT_STATUSES, Ctx, atomically, item_count, read_file};
 use crate::mock::failure::Failure;
 use crate::mock::inspect::Change;
 use crate::mock::letter_types::is_letter_type;
@@ -67,22 +67,7 @@ fn read_files(request: &UpdatePatientRecord) -> Result<Files, Failure> {
 }
 
 fn check_event(event: &Event) -> Result<(), Failure> {
-    let items = event.medications.len()
-        + event.clinical_codes.len()
-        + event.reminders.len()
-        + event.recalls.len()
-        + event.vaccinations.len()
-        + event.repeat_medications.len()
-        + event.letters.len()
-        + event.patient_plans.len()
-        + event.care_plans.len()
-        + event.relationships.len()
-        + event.reports.len()
-        + event.attachments.len()
-        + event.activities.len()
-        + event.narratives.len()
-        + event.drug_sensitivities.len();
-    if items == 0 {
+    if item_count(event) == 0 {
         return Err(Failure::invalid("An Event must contain at least one item"));
     }
     for scheme in event.clinical_codes.iter().map(|c| &c.code.scheme) {
@@ -310,10 +295,7 @@ fn update_all(
         task_uids: Vec::new(),
         record_state: Some(record_state),
     };
-    let software = match &origin {
-        crate::mock::record::Origin::Api { software, .. } => Some(software.clone()),
-        crate::mock::record::Origin::Practice => None,
-    };
+    let software = Some(ctx.caller.software.clone());
     let new_event = |uid: String| Event {
         date_time: Some(now),
         user_name: Some(logged_on.clone()),
