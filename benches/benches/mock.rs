@@ -10,7 +10,8 @@ use bytes::BytesMut;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use systmone_client::mock::{MockSystmOne, ThrottleConfig};
 use systmone_client::proto::{
-    DocumentCodec, EncodeOptions, PatientSearch, Request, RequestHeader, encode_request,
+    DocumentCodec, EncodeOptions, PatientSearch, Request, RequestHeader, decode_response,
+    encode_request,
 };
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
@@ -24,48 +25,41 @@ struct Connection {
     request: Vec<u8>,
 }
 
+/// The benchmark's request, from the device `device_id` (empty: unpaired).
+fn search_request(device_id: &str) -> Vec<u8> {
+    let header = RequestHeader {
+        api_key: "BENCH".into(),
+        device_id: device_id.into(),
+        device_version: "bench".into(),
+        request_uid: "bench".into(),
+        ..RequestHeader::default()
+    };
+    let search = PatientSearch {
+        surname: Some("Zz".into()),
+        date_of_birth: chrono::NaiveDate::from_ymd_opt(1970, 1, 1),
+        ..PatientSearch::default()
+    };
+    let mut request = encode_request(&Request::new(header, search), EncodeOptions::default())
+        .map(Vec::from)
+        .unwrap_or_else(|e| panic!("{e}"));
+    request.push(b'\n');
+    request
+}
+
 impl Connection {
     async fn open(addr: SocketAddr) -> Self {
-        let header = RequestHeader {
-            api_key: "BENCH".into(),
-            device_version: "bench".into(),
-            request_uid: "bench".into(),
-            ..RequestHeader::default()
-        };
-        let search = PatientSearch {
-            surname: Some("Zz".into()),
-            date_of_birth: chrono::NaiveDate::from_ymd_opt(1970, 1, 1),
-            ..PatientSearch::default()
-        };
-        let mut request = encode_request(&Request::new(header, search), EncodeOptions::default())
-            .map(Vec::from)
-            .unwrap_or_default();
-        request.push(b'\n');
         let mut connection = Self {
             stream: TcpStream::connect(addr)
                 .await
                 .unwrap_or_else(|e| panic!("{e}")),
             codec: DocumentCodec::new(),
             buffer: BytesMut::with_capacity(4096),
-            request,
+            request: search_request(""),
         };
         // Pair once, then reuse the issued Device ID like a real client.
         let answer = connection.round_trip().await;
-        let text = String::from_utf8_lossy(&answer);
-        if let Some(id) = text
-            .split("<DeviceID>")
-            .nth(1)
-            .and_then(|t| t.split('<').next())
-        {
-            let old = String::from_utf8_lossy(&connection.request).into_owned();
-            connection.request = old
-                .replace("<DeviceID/>", &format!("<DeviceID>{id}</DeviceID>"))
-                .replace(
-                    "<DeviceID></DeviceID>",
-                    &format!("<DeviceID>{id}</DeviceID>"),
-                )
-                .into_bytes();
-        }
+        let paired = decode_response::<PatientSearch>(&answer).unwrap_or_else(|e| panic!("{e}"));
+        connection.request = search_request(&paired.header.device_id);
         connection
     }
 
