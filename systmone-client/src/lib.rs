@@ -8,12 +8,15 @@
 //!   over loopback TCP, with SystmOne's throttle, pairing and fault
 //!   injection, for tests and demos; also the `systmone-mock` binary.
 //!
-//! Still to come (a later issue): `Client`, a cloneable async handle whose
-//! dispatcher owns the connection, the throttle, the Device ID and
-//! reconnects.
+//! - [`client`] (feature `client`, on by default): the async, throttled
+//!   [`Client`](client::Client), a cloneable handle whose dispatcher task owns
+//!   the connection, SystmOne's rate limits, the Device ID and reconnects;
+//!   and the [`SystmOneApi`](client::SystmOneApi) seam for unit tests.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
+#[cfg(feature = "client")]
+pub mod client;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod proto;

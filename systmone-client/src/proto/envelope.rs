@@ -491,6 +491,79 @@ pub fn decode_any_response(document: &[u8]) -> Result<Response<AnyResponse>, Dec
     )
 }
 
+/// What a client needs to know of a response before handing its answer to
+/// the caller (see [`peek_response`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ResponsePeek {
+    /// `DeviceID` (empty when absent).
+    pub device_id: String,
+    /// `RequestUID`, as sent back.
+    pub request_uid: String,
+    /// `Function`, trimmed.
+    pub function: String,
+    /// SystmOne's error, when the answer is one.
+    pub error: Option<ErrorResponse>,
+}
+
+/// Reads a response's `DeviceID`, `RequestUID`, `Function`, and whether
+/// its answer is an error, and stops: a successful answer, which can be
+/// megabytes, is left for [`decode_response`]. SystmOne sends the envelope
+/// first, so the cost does not grow with the answer (elements in another
+/// order are still found).
+///
+/// ```
+/// use systmone_client::proto::peek_response;
+///
+/// let document = b"<ClientIntegrationResponse><DeviceID>8e7d6c5b4a392817</DeviceID>\
+///     <RequestUID>3f2a</RequestUID><Function>PatientSearch</Function>\
+///     <FunctionVersion>1.0</FunctionVersion><ResponseUID>0B7E</ResponseUID><Response>\
+///     <ErrorMessage>At least two search parameters must be specified</ErrorMessage>\
+///     <PermanentError>true</PermanentError></Response></ClientIntegrationResponse>";
+/// let peek = peek_response(document)?;
+/// assert_eq!((peek.request_uid.as_str(), peek.function.as_str()), ("3f2a", "PatientSearch"));
+/// assert!(peek.error.unwrap().is_permanent());
+/// # Ok::<(), systmone_client::proto::DecodeError>(())
+/// ```
+pub fn peek_response(document: &[u8]) -> Result<ResponsePeek, DecodeError> {
+    let mut reader = XmlReader::new(document);
+    let root = open(&mut reader, RESPONSE_ROOT)?;
+    let mut peek = ResponsePeek::default();
+    let (mut request_uid, mut function) = (false, false);
+    let mut answer: Option<(XmlReader<'_>, Tag<'_>)> = None;
+    while let Some(child) = reader.next_child(&root)? {
+        if child.is("DeviceID") {
+            peek.device_id = trimmed_text(&mut reader, child)?;
+        } else if child.is("RequestUID") && !request_uid {
+            peek.request_uid = reader.text(child)?;
+            request_uid = true;
+        } else if child.is("Function") && !function {
+            peek.function = trimmed_text(&mut reader, child)?;
+            function = true;
+        } else if child.is("Response") && answer.is_none() {
+            answer = Some((reader.clone(), child.clone()));
+            if request_uid && function {
+                break;
+            }
+            reader.skip(child)?;
+        } else {
+            reader.skip(child)?;
+        }
+    }
+    if !request_uid {
+        return Err(missing_in(RESPONSE_ROOT, "RequestUID"));
+    }
+    if !function {
+        return Err(missing_in(RESPONSE_ROOT, "Function"));
+    }
+    let Some((mut reader, tag)) = answer else {
+        return Err(missing_in(RESPONSE_ROOT, "Response"));
+    };
+    if reader.has_child_within(&tag, &["ErrorMessage", "PermanentError"], ERROR_PEEK_BYTES) {
+        peek.error = Some(ErrorResponse::read(&mut reader, tag)?);
+    }
+    Ok(peek)
+}
+
 /// Decodes a request or a response, recognised by its root element.
 pub fn decode_document(document: &[u8]) -> Result<AnyDocument, DecodeError> {
     let mut reader = XmlReader::new(document);

@@ -46,8 +46,51 @@ pub trait Function:
         + Sync
         + 'static;
 
+    /// Whether sending the request again, when the first one's outcome is
+    /// unknown, can do no harm: `false` for the functions that change the
+    /// record or the user's screen (`UpdatePatientRecord`,
+    /// `DeletePatientRecord`, `LaunchFunctionality`, `ExitClient`), whose
+    /// repetition would duplicate data or act twice (PROTOCOL.md §1.5).
+    const SAFE_TO_RESEND: bool;
+
     /// Wraps the parameters as an [`AnyRequest`].
     fn into_any(self) -> AnyRequest;
+}
+
+/// The functions whose repetition is not harmless (see
+/// [`Function::SAFE_TO_RESEND`]).
+const NOT_SAFE_TO_RESEND: &[&str] = &[
+    "UpdatePatientRecord",
+    "DeletePatientRecord",
+    "LaunchFunctionality",
+    "ExitClient",
+];
+
+/// Whether the function named `name` (canonical) is safe to resend.
+const fn safe_to_resend(name: &str) -> bool {
+    let mut i = 0;
+    while i < NOT_SAFE_TO_RESEND.len() {
+        if const_str_eq(NOT_SAFE_TO_RESEND[i], name) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Declares every function: its [`Function`] impl and its place in
@@ -57,6 +100,7 @@ macro_rules! functions {
         $(
             impl Function for $request {
                 const NAME: &'static str = $wire;
+                const SAFE_TO_RESEND: bool = safe_to_resend($wire);
                 type Response = $response;
 
                 fn into_any(self) -> AnyRequest {

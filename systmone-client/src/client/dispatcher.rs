@@ -1,0 +1,606 @@
+//! The one task that owns the connection to SystmOne: it queues calls in
+//! two priority lanes, asks the throttle which may go, sends one request at
+//! a time, pairs each answer with its request, and reconnects.
+//!
+//! Calls arrive on a channel from any number of [`Client`](super::Client)
+//! clones and are answered on a oneshot each; the dispatcher keeps taking
+//! new calls while it waits for an answer, so priority applies to whatever
+//! is queued at the moment the next request can go.
+
+use std::collections::VecDeque;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{NaiveDateTime, TimeDelta};
+use rand::RngExt as _;
+use rand::rngs::ChaCha8Rng;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::builder::Settings;
+use super::call::{Encoder, Job, Priority, Reply};
+use super::connection::{Connection, ReadError};
+use super::error::{NoAnswerCause, NotSentReason, UnreadableCause};
+use super::throttle::{Decision, Subject, Throttle};
+use super::{DeviceIdStore, Error};
+use crate::proto::{
+    EncodeOptions, ErrorResponse, Filter, Function as _, GetFunctions, Request, RequestHeader,
+    ResponsePeek, canonical_function_name, encode_request, peek_response,
+};
+
+/// A `GetPatientRecord` for "today's entries" sent this close to midnight
+/// may reach SystmOne tomorrow, when it is no longer exempt: treat it as
+/// not exempt.
+const MIDNIGHT_MARGIN: TimeDelta = TimeDelta::seconds(5);
+
+/// Why one attempt failed.
+#[derive(Debug)]
+pub(crate) enum AttemptError {
+    NotSent(NotSentReason),
+    NoAnswer {
+        request_uid: String,
+        cause: NoAnswerCause,
+    },
+    Unreadable {
+        request_uid: String,
+        cause: UnreadableCause,
+    },
+}
+
+impl AttemptError {
+    fn into_error(self, function: &'static str, safe_to_resend: bool) -> Error {
+        match self {
+            AttemptError::NotSent(reason) => Error::NotSent { function, reason },
+            AttemptError::NoAnswer { request_uid, cause } => Error::NoAnswer {
+                function,
+                request_uid,
+                cause,
+                safe_to_resend,
+            },
+            AttemptError::Unreadable { request_uid, cause } => Error::Unreadable {
+                function,
+                request_uid,
+                cause,
+                safe_to_resend,
+            },
+        }
+    }
+}
+
+/// An answered attempt.
+struct Exchange {
+    document: Bytes,
+    peek: ResponsePeek,
+    request_uid: String,
+    sent: Instant,
+    answered: Instant,
+}
+
+/// What woke the dispatcher while it waited for an answer.
+enum Event {
+    Document(Result<Bytes, ReadError>),
+    Arrival(Option<Job>),
+    Deadline,
+}
+
+/// Owns the connection; see the module docs.
+pub(crate) struct Dispatcher {
+    settings: Arc<Settings>,
+    jobs: mpsc::UnboundedReceiver<Job>,
+    /// Every client handle is gone: finish what is queued, then stop.
+    handles_gone: bool,
+    interactive: VecDeque<Job>,
+    background: VecDeque<Job>,
+    throttle: Throttle,
+    connection: Option<Connection>,
+    device_id: String,
+    store: Arc<dyn DeviceIdStore>,
+    /// SystmOne said this device is blocked: nothing more is sent.
+    blocked: Option<String>,
+    rng: ChaCha8Rng,
+}
+
+impl Dispatcher {
+    pub(crate) fn new(
+        settings: Arc<Settings>,
+        throttle: Throttle,
+        store: Arc<dyn DeviceIdStore>,
+        device_id: String,
+        connection: Connection,
+        jobs: mpsc::UnboundedReceiver<Job>,
+    ) -> Self {
+        Self {
+            settings,
+            jobs,
+            handles_gone: false,
+            interactive: VecDeque::new(),
+            background: VecDeque::new(),
+            throttle,
+            connection: Some(connection),
+            device_id,
+            store,
+            blocked: None,
+            rng: rand::make_rng(),
+        }
+    }
+
+    pub(crate) fn device_id(&self) -> &str {
+        &self.device_id
+    }
+
+    /// Pairs with SystmOne (PROTOCOL.md §4.1): `GetFunctions` with an empty
+    /// Device ID, which waits for a user to approve the device; the issued
+    /// ID is saved before anything else is sent.
+    pub(crate) async fn pair(&mut self) -> Result<(), Error> {
+        const FUNCTION: &str = GetFunctions::NAME;
+        let span = tracing::info_span!(
+            "systmone_pairing",
+            function = FUNCTION,
+            request_uid = tracing::field::Empty,
+        );
+        let mut encode: Encoder = Box::new(|header| {
+            encode_request(
+                &Request::new(header, GetFunctions::default()),
+                EncodeOptions::default(),
+            )
+        });
+        let subject = Subject {
+            function: FUNCTION,
+            record_exempt: None,
+        };
+        while let Decision::WaitUntil(until) = self.throttle.decide(&[subject]) {
+            tokio::time::sleep_until(until).await;
+        }
+        tracing::info!(parent: &span, "asking the SystmOne user to approve this device");
+        let timeout = self.settings.timeouts.pairing;
+        let exchange = match self.exchange(FUNCTION, &mut encode, &span, timeout).await {
+            Ok(exchange) => exchange,
+            Err(AttemptError::NoAnswer {
+                cause: NoAnswerCause::Timeout(waited),
+                ..
+            }) => {
+                return Err(Error::NotApproved {
+                    message: format!("no one answered the approval dialog within {waited:?}"),
+                });
+            }
+            Err(other) => return Err(other.into_error(FUNCTION, true)),
+        };
+        match exchange.peek.error {
+            Some(error) if error.is_permanent() => Err(Error::DeviceBlocked {
+                message: error.message,
+            }),
+            Some(error) => Err(Error::NotApproved {
+                message: error.message,
+            }),
+            None if exchange.peek.device_id.is_empty() => Err(Error::NotApproved {
+                message: "SystmOne answered without issuing a Device ID".into(),
+            }),
+            None => {
+                self.store.save(&exchange.peek.device_id).await?;
+                tracing::info!(parent: &span, "SystmOne approved this device; its Device ID is saved");
+                self.device_id = exchange.peek.device_id;
+                Ok(())
+            }
+        }
+    }
+
+    /// Serves calls until every client handle is dropped and the queues
+    /// are empty.
+    pub(crate) async fn run(mut self) {
+        loop {
+            self.take_arrivals();
+            self.interactive.retain(|job| !job.reply.is_closed());
+            self.background.retain(|job| !job.reply.is_closed());
+            if self.interactive.is_empty() && self.background.is_empty() {
+                if self.handles_gone {
+                    return;
+                }
+                match self.jobs.recv().await {
+                    Some(job) => self.enqueue(job),
+                    None => self.handles_gone = true,
+                }
+                continue;
+            }
+            if let Some(message) = self.blocked.clone() {
+                self.fail_all(|| Error::DeviceBlocked {
+                    message: message.clone(),
+                });
+                continue;
+            }
+            let now = (self.settings.local_time)();
+            let subjects: Vec<Subject> = self.queued().map(|job| subject(job, now)).collect();
+            match self.throttle.decide(&subjects) {
+                Decision::Send(index) => {
+                    if let Some(job) = self.remove(index) {
+                        self.execute(job).await;
+                    }
+                }
+                Decision::WaitUntil(until) => self.sleep_taking_arrivals(until).await,
+            }
+        }
+    }
+
+    fn enqueue(&mut self, job: Job) {
+        match job.priority {
+            Priority::Interactive => self.interactive.push_back(job),
+            Priority::Background => self.background.push_back(job),
+        }
+    }
+
+    /// A call to send again goes back to the head of its lane.
+    fn requeue(&mut self, job: Job) {
+        match job.priority {
+            Priority::Interactive => self.interactive.push_front(job),
+            Priority::Background => self.background.push_front(job),
+        }
+    }
+
+    fn take_arrivals(&mut self) {
+        while let Ok(job) = self.jobs.try_recv() {
+            self.enqueue(job);
+        }
+    }
+
+    /// Queued calls in the order they should go.
+    fn queued(&self) -> impl Iterator<Item = &Job> {
+        self.interactive.iter().chain(self.background.iter())
+    }
+
+    fn remove(&mut self, index: usize) -> Option<Job> {
+        match index.checked_sub(self.interactive.len()) {
+            None => self.interactive.remove(index),
+            Some(index) => self.background.remove(index),
+        }
+    }
+
+    fn fail_all(&mut self, error: impl Fn() -> Error) {
+        for job in self.interactive.drain(..).chain(self.background.drain(..)) {
+            let _ = job.reply.send(Err(error()));
+        }
+    }
+
+    async fn sleep_taking_arrivals(&mut self, until: Instant) {
+        let sleep = tokio::time::sleep_until(until);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                () = &mut sleep => return,
+                job = self.jobs.recv(), if !self.handles_gone => match job {
+                    Some(job) => {
+                        // A new call may be one the throttle lets go sooner
+                        // (a search while a full record is held back).
+                        self.enqueue(job);
+                        return;
+                    }
+                    None => self.handles_gone = true,
+                },
+            }
+        }
+    }
+
+    /// Sends one call (once; a call safe to resend goes back in its lane if
+    /// it got no answer) and answers its caller.
+    async fn execute(&mut self, mut job: Job) {
+        if job.reply.is_closed() {
+            return;
+        }
+        job.attempts += 1;
+        let exempt = job
+            .record_filter
+            .as_ref()
+            .map(|filter| record_exempt(filter, (self.settings.local_time)()));
+        let timeout = job.timeout.unwrap_or(match exempt {
+            Some(false) => self.settings.timeouts.full_record,
+            _ => self.settings.timeouts.response,
+        });
+        let span = job.span.clone();
+        let result = self
+            .exchange(job.function, &mut job.encode, &span, timeout)
+            .await;
+        let outcome = match result {
+            Ok(exchange) => self.answer(&job, exchange),
+            Err(AttemptError::NoAnswer { request_uid, cause })
+                if job.safe_to_resend && job.attempts <= self.settings.read_retries =>
+            {
+                tracing::info!(parent: &span, %request_uid, %cause, attempt = job.attempts, "no answer; sending it again (safe to resend)");
+                self.requeue(job);
+                return;
+            }
+            Err(AttemptError::NotSent(NotSentReason::Unreachable { address, source })) => {
+                tracing::warn!(parent: &span, %address, error = %source, "SystmOne is unreachable; failing every queued call");
+                let unreachable = |source: &io::Error| NotSentReason::Unreachable {
+                    address: address.clone(),
+                    source: io::Error::new(source.kind(), source.to_string()),
+                };
+                for other in self.interactive.drain(..).chain(self.background.drain(..)) {
+                    let reason = unreachable(&source);
+                    let _ = other.reply.send(Err(Error::NotSent {
+                        function: other.function,
+                        reason,
+                    }));
+                }
+                Err(Error::NotSent {
+                    function: job.function,
+                    reason: unreachable(&source),
+                })
+            }
+            Err(error) => Err(error.into_error(job.function, job.safe_to_resend)),
+        };
+        if let Err(error) = &outcome {
+            tracing::info!(parent: &span, kind = ?error.kind(), outcome = ?error.outcome(), attempts = job.attempts, "call failed");
+            tracing::debug!(parent: &span, %error, "call failed");
+        }
+        let _ = job.reply.send(outcome);
+    }
+
+    /// Turns an answered attempt into the caller's reply.
+    fn answer(&mut self, job: &Job, exchange: Exchange) -> Result<Reply, Error> {
+        let queued = exchange.sent.duration_since(job.enqueued);
+        let waiting = exchange.answered.duration_since(exchange.sent);
+        let span = &job.span;
+        span.record("queued_ms", queued.as_millis() as u64);
+        span.record("waiting_ms", waiting.as_millis() as u64);
+        let device_id = &exchange.peek.device_id;
+        if !device_id.is_empty() && *device_id != self.device_id {
+            tracing::warn!(parent: span, "SystmOne answered with a Device ID other than the one sent; keeping the saved one");
+        }
+        match exchange.peek.error {
+            Some(error) => Err(self.refused(job.function, exchange.request_uid, error)),
+            None => {
+                tracing::info!(parent: span, queued_ms = queued.as_millis() as u64, waiting_ms = waiting.as_millis() as u64, attempts = job.attempts, "SystmOne answered");
+                Ok(Reply {
+                    document: exchange.document,
+                    request_uid: exchange.request_uid,
+                    queued,
+                    waiting,
+                    attempts: job.attempts,
+                })
+            }
+        }
+    }
+
+    /// SystmOne's error answer as an [`Error`]. A permanent error saying
+    /// the request was blocked means the device is blocked (E2): TPP does
+    /// not publish the text, but says it "says that the request was
+    /// blocked"; from then on nothing more is sent (PROTOCOL.md §4.2).
+    fn refused(
+        &mut self,
+        function: &'static str,
+        request_uid: String,
+        error: ErrorResponse,
+    ) -> Error {
+        let permanent = error.is_permanent();
+        if permanent && error.message.to_ascii_lowercase().contains("blocked") {
+            tracing::warn!("SystmOne has blocked this device; no more requests will be sent");
+            self.blocked = Some(error.message.clone());
+            return Error::DeviceBlocked {
+                message: error.message,
+            };
+        }
+        Error::SystmOne {
+            function,
+            request_uid,
+            message: error.message,
+            permanent,
+        }
+    }
+
+    /// Sends one request and waits for its answer, taking new calls into
+    /// the lanes meanwhile. Any failure after sending closes the connection:
+    /// a late answer could otherwise be read as the next request's.
+    async fn exchange(
+        &mut self,
+        function: &'static str,
+        encode: &mut Encoder,
+        span: &tracing::Span,
+        timeout: Duration,
+    ) -> Result<Exchange, AttemptError> {
+        self.ensure_connected().await.map_err(|source| {
+            AttemptError::NotSent(NotSentReason::Unreachable {
+                address: self.settings.address.to_string(),
+                source,
+            })
+        })?;
+        let request_uid = self.new_request_uid();
+        span.record("request_uid", request_uid.as_str());
+        let header = RequestHeader {
+            api_key: self.settings.api_key.clone(),
+            device_id: self.device_id.clone(),
+            device_version: self.settings.device_version.clone(),
+            request_uid: request_uid.clone(),
+            output_scheme: self.settings.output_scheme.clone(),
+            ..RequestHeader::default()
+        };
+        let document = encode(header).map_err(|e| AttemptError::NotSent(e.into()))?;
+        let Some(connection) = self.connection.as_mut() else {
+            let source = io::Error::new(io::ErrorKind::NotConnected, "no connection");
+            return Err(AttemptError::NotSent(NotSentReason::Unreachable {
+                address: self.settings.address.to_string(),
+                source,
+            }));
+        };
+        tracing::debug!(parent: span, bytes = document.len(), "sending");
+        let sent = Instant::now();
+        if let Err(source) = connection.send(&document).await {
+            self.connection = None;
+            return Err(AttemptError::NoAnswer {
+                request_uid,
+                cause: NoAnswerCause::ConnectionLost(source),
+            });
+        }
+        let deadline = sent + timeout;
+        loop {
+            let Some(connection) = self.connection.as_mut() else {
+                break Err(AttemptError::NoAnswer {
+                    request_uid,
+                    cause: NoAnswerCause::ConnectionLost(io::ErrorKind::NotConnected.into()),
+                });
+            };
+            let event = tokio::select! {
+                document = connection.next_document() => Event::Document(document),
+                job = self.jobs.recv(), if !self.handles_gone => Event::Arrival(job),
+                () = tokio::time::sleep_until(deadline) => Event::Deadline,
+            };
+            let failure = match event {
+                Event::Arrival(Some(job)) => {
+                    self.enqueue(job);
+                    continue;
+                }
+                Event::Arrival(None) => {
+                    self.handles_gone = true;
+                    continue;
+                }
+                Event::Deadline => AttemptError::NoAnswer {
+                    request_uid,
+                    cause: NoAnswerCause::Timeout(timeout),
+                },
+                Event::Document(Err(ReadError::Lost(source))) => AttemptError::NoAnswer {
+                    request_uid,
+                    cause: NoAnswerCause::ConnectionLost(source),
+                },
+                Event::Document(Err(ReadError::Frame(error))) => AttemptError::Unreadable {
+                    request_uid,
+                    cause: error.into(),
+                },
+                Event::Document(Ok(document)) => match peek_response(&document) {
+                    Ok(peek) if peek.request_uid != request_uid => {
+                        // The late answer to a request given up on (§1.3).
+                        tracing::debug!(parent: span, stale = %peek.request_uid, "discarding an answer to an earlier request");
+                        continue;
+                    }
+                    Ok(peek) if canonical_function_name(&peek.function) != Some(function) => {
+                        AttemptError::Unreadable {
+                            request_uid,
+                            cause: UnreadableCause::WrongFunction {
+                                answered: peek.function,
+                            },
+                        }
+                    }
+                    Ok(peek) => {
+                        break Ok(Exchange {
+                            document,
+                            peek,
+                            request_uid,
+                            sent,
+                            answered: Instant::now(),
+                        });
+                    }
+                    Err(error) => AttemptError::Unreadable {
+                        request_uid,
+                        cause: error.into(),
+                    },
+                },
+            };
+            self.connection = None;
+            break Err(failure);
+        }
+    }
+
+    /// Makes sure there is a live connection, reconnecting with backoff.
+    async fn ensure_connected(&mut self) -> io::Result<()> {
+        if let Some(connection) = self.connection.as_mut() {
+            if !connection.is_closed() {
+                return Ok(());
+            }
+            tracing::info!("SystmOne closed the connection; reconnecting");
+            self.connection = None;
+        }
+        let settings = Arc::clone(&self.settings);
+        let policy = settings.reconnect;
+        let started = Instant::now();
+        let mut delay = policy.initial;
+        loop {
+            let opened = Connection::open(
+                settings.address,
+                settings.timeouts.connect,
+                settings.max_response_len,
+            )
+            .await;
+            match opened {
+                Ok(connection) => {
+                    tracing::info!(address = %settings.address, "connected to SystmOne");
+                    self.connection = Some(connection);
+                    return Ok(());
+                }
+                Err(error) if started.elapsed() + delay > policy.give_up_after => {
+                    return Err(error);
+                }
+                Err(error) => {
+                    tracing::warn!(address = %settings.address, %error, retry_in = ?delay, "could not connect to SystmOne");
+                    let wake = Instant::now() + delay;
+                    while Instant::now() < wake {
+                        self.sleep_taking_arrivals(wake).await;
+                    }
+                    delay = (delay * 2).min(policy.max);
+                }
+            }
+        }
+    }
+
+    /// A random (version 4) UUID in lowercase, as TPP's examples are.
+    fn new_request_uid(&mut self) -> String {
+        let n: u128 = self.rng.random::<u128>();
+        let n = (n & !(0xF << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62);
+        let hex = format!("{n:032x}");
+        format!(
+            "{}-{}-{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        )
+    }
+}
+
+/// The throttle's view of a queued call, as if sent at local time `now`.
+fn subject(job: &Job, now: NaiveDateTime) -> Subject {
+    Subject {
+        function: job.function,
+        record_exempt: job
+            .record_filter
+            .as_ref()
+            .map(|filter| record_exempt(filter, now)),
+    }
+}
+
+/// Whether a `GetPatientRecord` with this filter, sent at local time `now`,
+/// is exempt from the 30-second rule (PROTOCOL.md §7.2), staying on the
+/// safe side of midnight.
+fn record_exempt(filter: &Option<Filter>, now: NaiveDateTime) -> bool {
+    let Some(filter) = filter else {
+        return false;
+    };
+    let soon = now.checked_add_signed(MIDNIGHT_MARGIN).unwrap_or(now);
+    filter.is_exempt(now.date()) && filter.is_exempt(soon.date())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn at(h: u32, m: u32, s: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2031, 5, 14)
+            .unwrap()
+            .and_hms_opt(h, m, s)
+            .unwrap()
+    }
+
+    #[test]
+    fn entered_today_is_not_counted_on_just_before_midnight() {
+        let today = at(12, 0, 0).date();
+        let filter = Some(Filter::entered_on(today));
+        assert!(record_exempt(&filter, at(12, 0, 0)));
+        assert!(record_exempt(&filter, at(23, 59, 54)));
+        assert!(!record_exempt(&filter, at(23, 59, 56)));
+        // Demographics only does not depend on the date.
+        let demographics = Some(Filter::demographics_only());
+        assert!(record_exempt(&demographics, at(23, 59, 59)));
+        assert!(!record_exempt(&None, at(12, 0, 0)));
+        assert!(!record_exempt(&Some(Filter::default()), at(12, 0, 0)));
+    }
+}
