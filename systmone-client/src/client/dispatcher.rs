@@ -168,9 +168,12 @@ impl Dispatcher {
             Err(other) => return Err(other.into_error(FUNCTION, true)),
         };
         match exchange.peek.error {
-            Some(error) if error.is_permanent() => Err(Error::DeviceBlocked {
-                message: error.message,
-            }),
+            // Blocked (E2), or refused for another reason (an API key
+            // SystmOne does not know): said as such.
+            Some(error) if error.is_permanent() => {
+                Err(self.refused(FUNCTION, exchange.request_uid, error))
+            }
+            // "Not Now" (§4.1): nothing was approved yet.
             Some(error) => Err(Error::NotApproved {
                 message: error.message,
             }),

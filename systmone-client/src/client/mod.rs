@@ -23,7 +23,7 @@
 //!         ..PatientSearch::default()
 //!     })
 //!     .await?;
-//! for patient in &found.patients {
+//! for patient in &found.results {
 //!     // Demographics only: exempt from the 30-second rule.
 //!     let record = client
 //!         .get_patient_record(GetPatientRecord {

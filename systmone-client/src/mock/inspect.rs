@@ -14,6 +14,9 @@ pub struct ReceivedRequest {
     pub connection: u64,
     /// When it was received (the mock's local time).
     pub received: NaiveDateTime,
+    /// When it was received, on tokio's clock: precise enough to check a
+    /// client's spacing (paused in tests).
+    pub arrived: tokio::time::Instant,
     /// The decoded request, or `None` when it could not be decoded.
     pub request: Option<Request<AnyRequest>>,
     /// Why it could not be decoded, when it could not.

@@ -293,6 +293,7 @@ struct Logged {
     number: u64,
     call: u64,
     received: chrono::NaiveDateTime,
+    arrived: tokio::time::Instant,
 }
 
 fn record(
@@ -308,6 +309,7 @@ fn record(
         number: logged.number,
         connection,
         received: logged.received,
+        arrived: logged.arrived,
         request,
         decode_error,
         outcome,
@@ -338,6 +340,7 @@ async fn process(shared: &Arc<Shared>, connection: u64, document: Bytes) -> Repl
             number,
             call,
             received,
+            arrived: started,
         }
     };
     let request = match decoded {

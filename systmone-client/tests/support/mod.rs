@@ -318,3 +318,5 @@ pub fn error_of<R: std::fmt::Debug>(response: Response<R>) -> ErrorResponse {
         Err(error) => error,
     }
 }
+
+pub mod client;

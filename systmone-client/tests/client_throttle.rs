@@ -1,0 +1,250 @@
+//! The client's throttle against the mock's, on paused time: the mock is
+//! set to *drop* whatever comes too fast, so a client that broke the rules
+//! would see timeouts, not just a log line.
+#![cfg(feature = "mock")]
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use support::client::*;
+use support::*;
+use systmone_client::client::{CallOptions, Priority};
+use systmone_client::mock::{
+    Fault, FaultRule, MockSystmOne, Outcome, OverRatePolicy, OverRecordLimitPolicy, ThrottleConfig,
+};
+use systmone_client::proto::*;
+use tokio::time::Instant;
+
+/// SystmOne's limits, with too-fast requests dropped unanswered.
+fn strict() -> ThrottleConfig {
+    let mut config = ThrottleConfig::systmone();
+    config.over_rate = OverRatePolicy::Drop;
+    config.over_record_limit = OverRecordLimitPolicy::NoResponse;
+    config
+}
+
+async fn strict_mock() -> MockSystmOne {
+    builder()
+        .throttle(strict())
+        .patients(vec![
+            alex(),
+            patient(
+                2,
+                "Sam",
+                "Testperson",
+                date(1980, 3, 4),
+                econsult_model::Sex::Male,
+            ),
+        ])
+        .start()
+        .await
+        .unwrap()
+}
+
+fn arrivals(mock: &MockSystmOne) -> Vec<Instant> {
+    mock.requests().iter().map(|r| r.arrived).collect()
+}
+
+fn assert_nothing_throttled(mock: &MockSystmOne) {
+    let throttled: Vec<_> = mock
+        .requests()
+        .into_iter()
+        .filter(|r| r.outcome == Outcome::Throttled)
+        .map(|r| (r.number, r.function()))
+        .collect();
+    assert!(throttled.is_empty(), "the mock throttled {throttled:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn ten_concurrent_callers_are_spaced_one_second_apart() {
+    let mock = strict_mock().await;
+    let client = throttled(&mock).await;
+    let started = Instant::now();
+    let callers: Vec<_> = (0..10)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.patient_search(search_alex()).await })
+        })
+        .collect();
+    for caller in callers {
+        let found = caller.await.unwrap().unwrap();
+        assert_eq!(found.results.len(), 1);
+    }
+    let arrived = arrivals(&mock);
+    assert_eq!(arrived.len(), 11, "pairing and ten searches, none resent");
+    for gap in gaps(&arrived) {
+        assert!(
+            gap >= Duration::from_millis(1100),
+            "{gap:?} between two requests"
+        );
+    }
+    // ... and no slower than the policy: ten sends, 1.1 s apart, the first
+    // 1.1 s after pairing.
+    assert!(
+        started.elapsed() < Duration::from_millis(11_300),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_nothing_throttled(&mock);
+}
+
+#[tokio::test(start_paused = true)]
+async fn full_records_wait_thirty_seconds_and_exempt_reads_go_past_them() {
+    let mock = strict_mock().await;
+    let client = throttled(&mock).await;
+    let today = today();
+    let mut mixed = Filter::demographics_only();
+    mixed.narrative = true;
+    let requests = vec![
+        ("full 1", full_record(1)),
+        ("full 2", full_record(2)),
+        ("demographics", record_with(2, Filter::demographics_only())),
+        ("entered today", record_with(1, Filter::entered_on(today))),
+        ("demographics and narrative", record_with(1, mixed)),
+        (
+            "entered yesterday",
+            record_with(1, Filter::entered_on(today.pred_opt().unwrap())),
+        ),
+    ];
+    let callers: Vec<_> = requests
+        .into_iter()
+        .map(|(name, request)| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let answered = client.send(request, CallOptions::default()).await.unwrap();
+                (name, answered.request_uid)
+            })
+        })
+        .collect();
+    let mut sent = Vec::new();
+    for caller in callers {
+        sent.push(caller.await.unwrap());
+    }
+    let requests = mock.requests();
+    let arrived = |name: &str| {
+        let uid = &sent.iter().find(|(n, _)| *n == name).unwrap().1;
+        requests
+            .iter()
+            .find(|r| r.request.as_ref().unwrap().header.request_uid == *uid)
+            .unwrap()
+            .arrived
+    };
+    let full = [
+        arrived("full 1"),
+        arrived("full 2"),
+        arrived("demographics and narrative"),
+        arrived("entered yesterday"),
+    ];
+    let mut ordered = full.to_vec();
+    ordered.sort();
+    for gap in gaps(&ordered) {
+        assert!(
+            gap >= Duration::from_millis(30_100),
+            "{gap:?} between two full records"
+        );
+    }
+    // The exempt reads did not wait behind the held full records.
+    assert!(arrived("demographics") < ordered[1]);
+    assert!(arrived("entered today") < ordered[1]);
+    assert_eq!(mock.count::<GetPatientRecord>(), 6, "none was resent");
+    assert_nothing_throttled(&mock);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_interactive_search_goes_before_fifty_queued_saves() {
+    let mock = strict_mock().await;
+    let client = throttled(&mock).await;
+    let background = client.with_priority(Priority::Background);
+    let saves: Vec<_> = (0..50)
+        .map(|i| {
+            let background = background.clone();
+            tokio::spawn(async move {
+                background
+                    .update_patient_record(note(1, &format!("save {i}")))
+                    .await
+            })
+        })
+        .collect();
+    // Let the saves queue and the first of them go.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let asked = Instant::now();
+    let found = client.patient_search(search_alex()).await.unwrap();
+    let took = asked.elapsed();
+    assert_eq!(found.results.len(), 1);
+    assert!(
+        took <= Duration::from_millis(1100),
+        "the search took {took:?}"
+    );
+    let saved_so_far = mock.count::<UpdatePatientRecord>();
+    assert!(
+        saved_so_far <= 2,
+        "{saved_so_far} saves went before the search"
+    );
+    for save in saves {
+        save.await.unwrap().unwrap();
+    }
+    assert_eq!(mock.count::<UpdatePatientRecord>(), 50);
+    let record = mock.record(&nhs(1)).unwrap();
+    for i in 0..50 {
+        let marker = format!("save {i}");
+        assert_eq!(
+            record.narrative_lines().filter(|l| *l == marker).count(),
+            1,
+            "{marker}"
+        );
+    }
+    for gap in gaps(&arrivals(&mock)) {
+        assert!(gap >= Duration::from_millis(1100), "{gap:?}");
+    }
+    assert_nothing_throttled(&mock);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_spacing_holds_across_a_reconnect() {
+    let mock = strict_mock().await;
+    // The first IsPatientRetrieved is answered by a dropped connection; the
+    // client resends it (it is safe to) on a new connection.
+    mock.inject(FaultRule::on::<IsPatientRetrieved>(Fault::DropBeforeProcessing).times(1));
+    let client = throttled(&mock).await;
+    let answered = client
+        .send(IsPatientRetrieved::default(), CallOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(answered.attempts, 2);
+    assert!(!answered.response.is_patient_retrieved);
+    client.patient_search(search_alex()).await.unwrap();
+    assert_eq!(mock.connection_count(), 2);
+    let arrived = arrivals(&mock);
+    assert_eq!(arrived.len(), 4);
+    for gap in gaps(&arrived) {
+        assert!(gap >= Duration::from_millis(1100), "{gap:?}");
+    }
+    assert_nothing_throttled(&mock);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_caller_that_gives_up_while_queued_is_never_sent() {
+    let mock = strict_mock().await;
+    let client = throttled(&mock).await;
+    let background = client.with_priority(Priority::Background);
+    let kept = {
+        let background = background.clone();
+        tokio::spawn(async move { background.update_patient_record(note(1, "kept")).await })
+    };
+    tokio::task::yield_now().await;
+    // Queued behind `kept`, then abandoned before its turn.
+    let abandoned = tokio::time::timeout(
+        Duration::from_millis(500),
+        background.update_patient_record(note(1, "abandoned")),
+    )
+    .await;
+    assert!(abandoned.is_err(), "it cannot have been sent within 0.5 s");
+    kept.await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let record = mock.record(&nhs(1)).unwrap();
+    assert!(record.narrative_lines().any(|l| l == "kept"));
+    assert!(!record.narrative_lines().any(|l| l == "abandoned"));
+    assert_eq!(mock.count::<UpdatePatientRecord>(), 1);
+}
