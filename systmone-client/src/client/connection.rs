@@ -103,7 +103,10 @@ impl Connection {
                 Ok(0) => {
                     return match self.codec.decode_eof(&mut self.buffer) {
                         Ok(Some(document)) => Ok(document),
-                        Ok(None) => Err(ReadError::Lost(io::ErrorKind::UnexpectedEof.into())),
+                        Ok(None) => Err(ReadError::Lost(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "SystmOne closed the connection",
+                        ))),
                         Err(error) => Err(ReadError::Frame(error)),
                     };
                 }
