@@ -187,10 +187,10 @@ impl FileDeviceIdStore {
             file.sync_all()?;
             std::fs::rename(&temp, &self.path)?;
             // Make the rename itself durable where the platform allows.
-            if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                if let Ok(dir) = std::fs::File::open(dir) {
-                    let _ = dir.sync_all();
-                }
+            if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty())
+                && let Ok(dir) = std::fs::File::open(dir)
+            {
+                let _ = dir.sync_all();
             }
             Ok(())
         })();

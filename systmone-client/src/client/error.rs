@@ -160,15 +160,22 @@ pub enum UnreadableCause {
     /// or it ended inside a document.
     #[error(transparent)]
     Frame(#[from] FrameError),
-    /// A complete document that is not a valid response to the request.
+    /// A complete document that is not a valid response to the request
+    /// (boxed: it is large, and rare).
     #[error(transparent)]
-    Decode(#[from] DecodeError),
+    Decode(Box<DecodeError>),
     /// A response carrying this request's RequestUID names another function.
     #[error("it answers {answered} instead")]
     WrongFunction {
         /// The `Function` the response names.
         answered: String,
     },
+}
+
+impl From<DecodeError> for UnreadableCause {
+    fn from(error: DecodeError) -> Self {
+        UnreadableCause::Decode(Box::new(error))
+    }
 }
 
 /// The kind of an [`Error`], to match on.
@@ -299,6 +306,15 @@ mod tests {
         assert!(text.contains("look in the record"), "{text}");
         assert!(no_answer(true).is_retryable());
         assert!(!no_answer(true).to_string().contains("look in the record"));
+    }
+
+    #[test]
+    fn an_error_is_small_enough_to_return_by_value() {
+        assert!(
+            std::mem::size_of::<Error>() <= 80,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
     }
 
     #[test]

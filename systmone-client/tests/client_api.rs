@@ -1,0 +1,132 @@
+//! The client's surface: one typed method per function wired to the right
+//! wire name and answer type, and the `SystmOneApi` seam with its automock.
+#![cfg(feature = "mock")]
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::sync::Arc;
+
+use support::client::*;
+use support::*;
+use systmone_client::client::{Error, SystmOneApi};
+use systmone_client::proto::*;
+
+/// Calls `$method` with a default request and checks that the mock saw
+/// the function `$request` and the client read its answer (or SystmOne's
+/// error: a default request is not always a valid one).
+macro_rules! check_each {
+    ($client:expr, $mock:expr, $( $method:ident($request:ident) ),* $(,)?) => {{
+        let mut checked = Vec::new();
+        $(
+            let result = $client.$method($request::default()).await;
+            assert!(
+                matches!(result, Ok(_) | Err(Error::SystmOne { .. })),
+                "{}: {result:?}", stringify!($method)
+            );
+            let last = $mock.requests().last().unwrap().clone();
+            assert_eq!(last.function(), Some(<$request as Function>::NAME), "{}", stringify!($method));
+            checked.push(<$request as Function>::NAME);
+        )*
+        checked
+    }};
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_function_has_a_typed_method() {
+    let mock = mock_with(vec![alex()]).await;
+    let client = unthrottled(&mock).await;
+    let mut checked = check_each!(
+        client,
+        mock,
+        get_functions(GetFunctions),
+        get_organisation_metadata(GetOrganisationMetaData),
+        get_current_activity(GetCurrentActivity),
+        get_current_selection(GetCurrentSelection),
+        patient_search(PatientSearch),
+        get_patient_record(GetPatientRecord),
+        update_patient_record(UpdatePatientRecord),
+        get_document(GetDocument),
+        delete_patient_record(DeletePatientRecord),
+        get_appointment_slots(GetAppointmentSlots),
+        get_diary(GetDiary),
+        data_extract(DataExtract),
+        launch_functionality(LaunchFunctionality),
+        get_xsd_files(GetXsdFiles),
+        get_reference_data(GetReferenceData),
+        is_patient_retrieved(IsPatientRetrieved),
+        exit_client(ExitClient),
+    );
+    checked.sort_unstable();
+    let mut all = FUNCTION_NAMES.to_vec();
+    all.sort_unstable();
+    assert_eq!(checked, all);
+}
+
+/// Code above the client, written against the seam.
+async fn first_match_is_open(api: &dyn SystmOneApi) -> Result<bool, Error> {
+    let found = api.patient_search(search_alex()).await?;
+    if found.results.is_empty() {
+        return Ok(false);
+    }
+    Ok(api
+        .is_patient_retrieved(IsPatientRetrieved::default())
+        .await?
+        .is_patient_retrieved)
+}
+
+#[tokio::test]
+async fn code_above_the_client_is_tested_with_the_automock() {
+    let mut api = systmone_client::client::MockSystmOneApi::new();
+    api.expect_patient_search()
+        .withf(|search| search.surname.as_deref() == Some("Testpatient"))
+        .times(1)
+        .returning(|_| {
+            Ok(PatientSearchResponse {
+                results: vec![PatientSearchResult {
+                    identity: identity(1),
+                    first_name: "Alex".into(),
+                    surname: "Testpatient".into(),
+                    date_of_birth: date(1970, 2, 1),
+                    sex: Sex::Female,
+                    telephone: None,
+                    address: None,
+                    other: Vec::new(),
+                    other_attributes: Vec::new(),
+                }],
+            })
+        });
+    api.expect_is_patient_retrieved().times(1).returning(|_| {
+        Ok(IsPatientRetrievedResponse {
+            is_patient_retrieved: true,
+        })
+    });
+    assert!(first_match_is_open(&api).await.unwrap());
+
+    // ... and a failure from the seam reaches the code above unchanged.
+    let mut failing = systmone_client::client::MockSystmOneApi::new();
+    failing.expect_patient_search().returning(|_| {
+        Err(Error::SystmOne {
+            function: PatientSearch::NAME,
+            request_uid: "u".into(),
+            message: "At least two search parameters must be specified".into(),
+            permanent: true,
+        })
+    });
+    let error = first_match_is_open(&failing).await.unwrap_err();
+    assert!(matches!(
+        error,
+        Error::SystmOne {
+            permanent: true,
+            ..
+        }
+    ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_real_client_is_a_systmone_api() {
+    let mock = mock_with(vec![alex()]).await;
+    let client = unthrottled(&mock).await;
+    let api: Arc<dyn SystmOneApi> = Arc::new(client);
+    assert!(!first_match_is_open(api.as_ref()).await.unwrap());
+}
