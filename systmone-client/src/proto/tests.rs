@@ -69,6 +69,92 @@ proptest! {
         let bytes = encode_response(&response, EncodeOptions::default()).unwrap();
         prop_assert_eq!(decode_any_response(&bytes).unwrap(), response);
     }
+
+    /// The client's quick look agrees with the full decode on every
+    /// answer and error: the envelope it pairs by, and whether it is an
+    /// error.
+    #[test]
+    fn peeking_agrees_with_decoding(
+        body in prop_oneof![
+            AnyResponse::xml_strategy().prop_map(Ok),
+            ErrorResponse::xml_strategy().prop_map(Err),
+        ],
+        raw_breaks in any::<bool>(),
+    ) {
+        let function = match &body {
+            Ok(answer) => answer.function_name(),
+            Err(_) => "PatientSearch",
+        };
+        let response = Response { header: response_header(function), body };
+        let options = EncodeOptions { raw_line_breaks: raw_breaks, ..EncodeOptions::default() };
+        let bytes = encode_response(&response, options).unwrap();
+        let peek = peek_response(&bytes).unwrap();
+        prop_assert_eq!(&peek.request_uid, &response.header.request_uid);
+        prop_assert_eq!(&peek.function, &response.header.function);
+        prop_assert_eq!(&peek.device_id, &response.header.device_id);
+        prop_assert_eq!(peek.error.as_ref(), response.body.as_ref().err());
+    }
+}
+
+#[test]
+fn peeking_finds_the_envelope_in_any_order_and_misses_nothing_required() {
+    let reordered = "<ClientIntegrationResponse><Response><ErrorMessage>x</ErrorMessage>\
+        <PermanentError>0</PermanentError></Response><Function> GetDiary </Function>\
+        <ResponseUID>R</ResponseUID><RequestUID> u1 </RequestUID><DeviceID>d</DeviceID>\
+        </ClientIntegrationResponse>";
+    let peek = peek_response(reordered.as_bytes()).unwrap();
+    // RequestUID is compared byte for byte (§3.1), so it is not trimmed.
+    assert_eq!(peek.request_uid, " u1 ");
+    assert_eq!(peek.function, "GetDiary");
+    assert_eq!(peek.device_id, "d");
+    assert_eq!(peek.error.unwrap().permanent, Some(false));
+    for (document, missing) in [
+        (
+            "<ClientIntegrationResponse><Function>F</Function><Response/></ClientIntegrationResponse>",
+            "RequestUID",
+        ),
+        (
+            "<ClientIntegrationResponse><RequestUID>u</RequestUID><Response/></ClientIntegrationResponse>",
+            "Function",
+        ),
+        (
+            "<ClientIntegrationResponse><RequestUID>u</RequestUID><Function>F</Function></ClientIntegrationResponse>",
+            "Response",
+        ),
+    ] {
+        let error = peek_response(document.as_bytes()).unwrap_err();
+        assert!(
+            matches!(error.kind, DecodeErrorKind::Missing { name } if name == missing),
+            "{error}"
+        );
+    }
+    assert!(peek_response(b"<ClientIntegrationRequest/>").is_err());
+    assert!(peek_response(b"not xml").is_err());
+}
+
+#[test]
+fn only_reads_are_safe_to_resend() {
+    assert!(!UpdatePatientRecord::SAFE_TO_RESEND);
+    assert!(!DeletePatientRecord::SAFE_TO_RESEND);
+    assert!(!LaunchFunctionality::SAFE_TO_RESEND);
+    assert!(!ExitClient::SAFE_TO_RESEND);
+    for safe in [
+        GetFunctions::SAFE_TO_RESEND,
+        GetOrganisationMetaData::SAFE_TO_RESEND,
+        GetCurrentActivity::SAFE_TO_RESEND,
+        GetCurrentSelection::SAFE_TO_RESEND,
+        PatientSearch::SAFE_TO_RESEND,
+        GetPatientRecord::SAFE_TO_RESEND,
+        GetDocument::SAFE_TO_RESEND,
+        GetAppointmentSlots::SAFE_TO_RESEND,
+        GetDiary::SAFE_TO_RESEND,
+        DataExtract::SAFE_TO_RESEND,
+        GetXsdFiles::SAFE_TO_RESEND,
+        GetReferenceData::SAFE_TO_RESEND,
+        IsPatientRetrieved::SAFE_TO_RESEND,
+    ] {
+        assert!(safe);
+    }
 }
 
 #[test]
