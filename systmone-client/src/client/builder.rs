@@ -19,7 +19,7 @@ pub const DEFAULT_PORT: u16 = 40700;
 /// use std::time::Duration;
 /// use systmone_client::client::Timeouts;
 ///
-/// let timeouts = Timeouts { response: Duration::from_secs(20), ..Timeouts::default() };
+/// let timeouts = Timeouts::default().response(Duration::from_secs(20));
 /// assert_eq!(timeouts.full_record, Duration::from_secs(120));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +50,32 @@ impl Default for Timeouts {
     }
 }
 
+impl Timeouts {
+    /// With [`connect`](Self::connect) set.
+    pub fn connect(mut self, timeout: Duration) -> Self {
+        self.connect = timeout;
+        self
+    }
+
+    /// With [`response`](Self::response) set.
+    pub fn response(mut self, timeout: Duration) -> Self {
+        self.response = timeout;
+        self
+    }
+
+    /// With [`full_record`](Self::full_record) set.
+    pub fn full_record(mut self, timeout: Duration) -> Self {
+        self.full_record = timeout;
+        self
+    }
+
+    /// With [`pairing`](Self::pairing) set.
+    pub fn pairing(mut self, timeout: Duration) -> Self {
+        self.pairing = timeout;
+        self
+    }
+}
+
 /// How the client reconnects after the connection breaks: attempts spaced
 /// by a delay that doubles from `initial` up to `max`, until `give_up_after`
 /// has passed; then every queued call fails as not sent (each later call
@@ -59,7 +85,7 @@ impl Default for Timeouts {
 /// use std::time::Duration;
 /// use systmone_client::client::Reconnect;
 ///
-/// let patient = Reconnect { give_up_after: Duration::from_secs(60), ..Reconnect::default() };
+/// let patient = Reconnect::default().give_up_after(Duration::from_secs(60));
 /// assert_eq!(patient.initial, Duration::from_millis(100));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +106,26 @@ impl Default for Reconnect {
             max: Duration::from_secs(2),
             give_up_after: Duration::from_secs(5),
         }
+    }
+}
+
+impl Reconnect {
+    /// With [`initial`](Self::initial) set.
+    pub fn initial(mut self, delay: Duration) -> Self {
+        self.initial = delay;
+        self
+    }
+
+    /// With [`max`](Self::max) set.
+    pub fn max(mut self, delay: Duration) -> Self {
+        self.max = delay;
+        self
+    }
+
+    /// With [`give_up_after`](Self::give_up_after) set.
+    pub fn give_up_after(mut self, after: Duration) -> Self {
+        self.give_up_after = after;
+        self
     }
 }
 
@@ -125,7 +171,7 @@ impl fmt::Debug for Settings {
 /// # async fn run() -> Result<(), systmone_client::client::Error> {
 /// let client = Client::builder("YOUR-TPP-API-KEY", "AcmeVitals 2.3.1")
 ///     .device_id_store(FileDeviceIdStore::new("systmone-live.device-id"))
-///     .timeouts(Timeouts { response: Duration::from_secs(20), ..Timeouts::default() })
+///     .timeouts(Timeouts::default().response(Duration::from_secs(20)))
 ///     .connect()
 ///     .await?;
 /// # let _ = client; Ok(()) }

@@ -8,7 +8,7 @@
 //!
 //! ```no_run
 //! use systmone_client::client::{Client, FileDeviceIdStore, Priority};
-//! use systmone_client::proto::{Filter, GetPatientRecord, Identity, PatientSearch};
+//! use systmone_client::proto::{Filter, GetPatientRecord, PatientSearch};
 //!
 //! # async fn run() -> Result<(), systmone_client::client::Error> {
 //! let client = Client::builder("YOUR-TPP-API-KEY", "AcmeVitals 2.3.1")
@@ -27,7 +27,7 @@
 //!     // Demographics only: exempt from the 30-second rule.
 //!     let record = client
 //!         .get_patient_record(GetPatientRecord {
-//!             identity: Some(Identity::nhs(patient.nhs_number.clone().unwrap())),
+//!             identity: Some(patient.identity.clone()),
 //!             filter: Some(Filter::demographics_only()),
 //!             ..GetPatientRecord::default()
 //!         })
