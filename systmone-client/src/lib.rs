@@ -20,3 +20,5 @@ pub mod client;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod proto;
+#[cfg(any(feature = "client", feature = "mock"))]
+mod uuid;

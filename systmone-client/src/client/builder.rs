@@ -177,50 +177,37 @@ impl fmt::Debug for Settings {
 /// # let _ = client; Ok(()) }
 /// ```
 pub struct ClientBuilder {
-    address: SocketAddr,
-    api_key: String,
-    device_version: String,
-    timeouts: Timeouts,
-    reconnect: Reconnect,
-    read_retries: u32,
+    settings: Settings,
     throttle: ThrottlePolicy,
     store: Arc<dyn DeviceIdStore>,
-    max_response_len: usize,
-    output_scheme: Option<OutputScheme>,
-    local_time: LocalTime,
 }
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("address", &self.address)
-            .field("api_key", &"<redacted>")
-            .field("device_version", &self.device_version)
-            .field("timeouts", &self.timeouts)
-            .field("reconnect", &self.reconnect)
-            .field("read_retries", &self.read_retries)
+            .field("settings", &self.settings)
             .field("throttle", &self.throttle)
             .field("device_id_store", &self.store)
-            .field("max_response_len", &self.max_response_len)
-            .field("output_scheme", &self.output_scheme)
-            .finish_non_exhaustive()
+            .finish()
     }
 }
 
 impl ClientBuilder {
     pub(crate) fn new(api_key: String, device_version: String) -> Self {
         Self {
-            address: SocketAddr::from((Ipv4Addr::LOCALHOST, DEFAULT_PORT)),
-            api_key,
-            device_version,
-            timeouts: Timeouts::default(),
-            reconnect: Reconnect::default(),
-            read_retries: 2,
+            settings: Settings {
+                address: SocketAddr::from((Ipv4Addr::LOCALHOST, DEFAULT_PORT)),
+                api_key,
+                device_version,
+                timeouts: Timeouts::default(),
+                reconnect: Reconnect::default(),
+                read_retries: 2,
+                max_response_len: DEFAULT_MAX_DOCUMENT_LEN,
+                output_scheme: None,
+                local_time: Arc::new(|| chrono::Local::now().naive_local()),
+            },
             throttle: ThrottlePolicy::systmone(),
             store: Arc::new(MemoryDeviceIdStore::default()),
-            max_response_len: DEFAULT_MAX_DOCUMENT_LEN,
-            output_scheme: None,
-            local_time: Arc::new(|| chrono::Local::now().naive_local()),
         }
     }
 
@@ -232,26 +219,26 @@ impl ClientBuilder {
     /// # let _ = builder;
     /// ```
     pub fn address(mut self, address: SocketAddr) -> Self {
-        self.address = address;
+        self.settings.address = address;
         self
     }
 
     /// How long to wait at each stage. Default [`Timeouts::default`].
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
+        self.settings.timeouts = timeouts;
         self
     }
 
     /// How to reconnect. Default [`Reconnect::default`].
     pub fn reconnect(mut self, reconnect: Reconnect) -> Self {
-        self.reconnect = reconnect;
+        self.settings.reconnect = reconnect;
         self
     }
 
     /// How many more times a call safe to resend is sent when an attempt
     /// gets no answer. Default 2. Writes are never resent.
     pub fn read_retries(mut self, retries: u32) -> Self {
-        self.read_retries = retries;
+        self.settings.read_retries = retries;
         self
     }
 
@@ -278,14 +265,14 @@ impl ClientBuilder {
 
     /// The largest answer accepted, in bytes. Default 64 MiB.
     pub fn max_response_len(mut self, len: usize) -> Self {
-        self.max_response_len = len;
+        self.settings.max_response_len = len;
         self
     }
 
     /// The coding schemes SystmOne should answer in. Default: none sent
     /// (SystmOne's own defaults, CTV3 and Multilex).
     pub fn output_scheme(mut self, scheme: OutputScheme) -> Self {
-        self.output_scheme = Some(scheme);
+        self.settings.output_scheme = Some(scheme);
         self
     }
 
@@ -295,7 +282,7 @@ impl ClientBuilder {
         mut self,
         local_time: impl Fn() -> NaiveDateTime + Send + Sync + 'static,
     ) -> Self {
-        self.local_time = Arc::new(local_time);
+        self.settings.local_time = Arc::new(local_time);
         self
     }
 
@@ -314,17 +301,6 @@ impl ClientBuilder {
     /// did not succeed; [`Error::DeviceIdStore`] when the ID could not be
     /// loaded or saved.
     pub async fn connect(self) -> Result<Client, Error> {
-        let settings = Settings {
-            address: self.address,
-            api_key: self.api_key,
-            device_version: self.device_version,
-            timeouts: self.timeouts,
-            reconnect: self.reconnect,
-            read_retries: self.read_retries,
-            max_response_len: self.max_response_len,
-            output_scheme: self.output_scheme,
-            local_time: self.local_time,
-        };
-        Client::start(settings, &self.throttle, self.store).await
+        Client::start(self.settings, &self.throttle, self.store).await
     }
 }

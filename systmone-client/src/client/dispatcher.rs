@@ -544,17 +544,7 @@ impl Dispatcher {
 
     /// A random (version 4) UUID in lowercase, as TPP's examples are.
     fn new_request_uid(&mut self) -> String {
-        let n: u128 = self.rng.random::<u128>();
-        let n = (n & !(0xF << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62);
-        let hex = format!("{n:032x}");
-        format!(
-            "{}-{}-{}-{}-{}",
-            &hex[..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..]
-        )
+        crate::uuid::format_v4(self.rng.random::<u128>(), false)
     }
 }
 

@@ -197,17 +197,7 @@ fn exit(shared: &Shared, restart: bool) {
 /// An uppercase, hyphenated random GUID, as SystmOne's ResponseUIDs are.
 fn response_uid(practice: &mut Practice) -> String {
     use rand::RngExt as _;
-    let n: u128 = practice.rng.random::<u128>() & !(0xF << 76) & !(0x3 << 62);
-    let n = n | (0x4 << 76) | (0x2 << 62);
-    let hex = format!("{n:032X}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    crate::uuid::format_v4(practice.rng.random::<u128>(), true)
 }
 
 fn encode(shared: &Shared, response: &Response<AnyResponse>) -> Bytes {
