@@ -106,6 +106,10 @@ async fn info_logs_carry_request_uids_and_timings_but_no_secrets_or_patient_data
         assert!(!logs.contains(secret), "{secret:?} logged:\n{logs}");
     }
     assert!(!format!("{client:?}").contains(client.device_id()));
-    let builder = builder_for(&mock);
-    assert!(!format!("{builder:?}").contains(API_KEY), "{builder:?}");
+    let builder = builder_for(&mock).device_id_store(
+        systmone_client::client::MemoryDeviceIdStore::with_device_id(client.device_id()),
+    );
+    let shown = format!("{builder:?}");
+    assert!(!shown.contains(API_KEY), "{shown}");
+    assert!(!shown.contains(client.device_id()), "{shown}");
 }

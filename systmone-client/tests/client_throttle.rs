@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use support::client::*;
 use support::*;
-use systmone_client::client::{CallOptions, Priority};
+use systmone_client::client::{
+    Applies, CallOptions, ErrorKind, Limit, Priority, Reconnect, SharedThrottle, ThrottlePolicy,
+};
 use systmone_client::mock::{
     Fault, FaultRule, MockSystmOne, Outcome, OverRatePolicy, OverRecordLimitPolicy, ThrottleConfig,
 };
@@ -247,4 +249,136 @@ async fn a_caller_that_gives_up_while_queued_is_never_sent() {
     assert!(record.narrative_lines().any(|l| l == "kept"));
     assert!(!record.narrative_lines().any(|l| l == "abandoned"));
     assert_eq!(mock.count::<UpdatePatientRecord>(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_spacing_holds_when_reconnecting_takes_time() {
+    let mock = strict_mock().await;
+    let address = mock.addr();
+    let client = throttled(&mock).await;
+    let device = mock.devices().remove(0);
+    mock.stop().await;
+    // Two calls wait while SystmOne is down; it comes back 1.5 s later.
+    let calls: Vec<_> = (0..2)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.patient_search(search_alex()).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let back = builder()
+        .throttle(strict())
+        .listen(address)
+        .device(device)
+        .patients(vec![alex()])
+        .start()
+        .await
+        .unwrap();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    let arrived = arrivals(&back);
+    assert_eq!(arrived.len(), 2, "each sent once");
+    for gap in gaps(&arrived) {
+        assert!(
+            gap >= Duration::from_millis(1100),
+            "{gap:?} after reconnecting"
+        );
+    }
+    assert_nothing_throttled(&back);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_write_abandoned_while_reconnecting_is_never_sent() {
+    let mock = strict_mock().await;
+    let address = mock.addr();
+    let client = throttled(&mock).await;
+    let device = mock.devices().remove(0);
+    mock.stop().await;
+    let abandoned = tokio::time::timeout(
+        Duration::from_millis(300),
+        client.update_patient_record(note(1, "abandoned")),
+    )
+    .await;
+    assert!(abandoned.is_err());
+    let back = builder()
+        .throttle(strict())
+        .listen(address)
+        .device(device)
+        .patients(vec![alex()])
+        .start()
+        .await
+        .unwrap();
+    // Something else goes through; the abandoned write never does.
+    client.patient_search(search_alex()).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(back.count::<UpdatePatientRecord>(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn clients_sharing_a_throttle_keep_the_thirty_second_rule_between_them() {
+    let mock = strict_mock().await;
+    let shared = SharedThrottle::new(ThrottlePolicy::systmone());
+    let first = builder_for(&mock)
+        .shared_throttle(&shared)
+        .connect()
+        .await
+        .unwrap();
+    first.get_patient_record(full_record(1)).await.unwrap();
+    let device = first.device_id().to_owned();
+    drop(first);
+    let second = builder_for(&mock)
+        .shared_throttle(&shared)
+        .device_id_store(systmone_client::client::MemoryDeviceIdStore::with_device_id(device))
+        .connect()
+        .await
+        .unwrap();
+    second.get_patient_record(full_record(2)).await.unwrap();
+    let reads: Vec<Instant> = mock
+        .requests()
+        .iter()
+        .filter(|r| r.function() == Some(GetPatientRecord::NAME))
+        .map(|r| r.arrived)
+        .collect();
+    assert_eq!(reads.len(), 2);
+    assert!(reads[1] - reads[0] >= Duration::from_millis(30_100));
+    assert_nothing_throttled(&mock);
+}
+
+#[tokio::test(start_paused = true)]
+async fn settings_that_cannot_work_are_refused_before_anything_is_sent() {
+    let mock = strict_mock().await;
+    for builder in [
+        builder_for(&mock).throttle(ThrottlePolicy::systmone().with_safety_margin(Duration::MAX)),
+        builder_for(&mock).throttle(ThrottlePolicy::systmone().with_limit(Limit {
+            applies_to: Applies::AllRequests,
+            min_interval: Duration::from_secs(3 * 24 * 60 * 60),
+        })),
+        builder_for(&mock).reconnect(Reconnect::default().initial(Duration::ZERO)),
+    ] {
+        let error = builder.connect().await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidConfiguration, "{error}");
+    }
+    assert_eq!(mock.request_count(), 0);
+    assert_eq!(mock.connection_count(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timeout_too_large_to_add_means_no_timeout() {
+    let mock = strict_mock().await;
+    let client = throttled(&mock).await;
+    let answered = client
+        .send(
+            note(1, "patient"),
+            CallOptions::default().timeout(Duration::MAX),
+        )
+        .await
+        .unwrap();
+    assert_eq!(answered.attempts, 1);
+    client.patient_search(search_alex()).await.unwrap();
+    let record = mock.record(&nhs(1)).unwrap();
+    assert_eq!(
+        record.narrative_lines().filter(|l| *l == "patient").count(),
+        1
+    );
 }

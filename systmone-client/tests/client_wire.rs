@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use systmone_client::client::{
-    CallOptions, Client, Error, ErrorKind, MemoryDeviceIdStore, ThrottlePolicy, UnreadableCause,
+    CallOptions, Client, Error, ErrorKind, MemoryDeviceIdStore, NoAnswerCause, Outcome,
+    ThrottlePolicy, UnreadableCause,
 };
 use systmone_client::proto::*;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -185,4 +186,73 @@ async fn an_answer_over_the_size_cap_is_unreadable() {
         ),
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn an_error_merely_containing_blocked_does_not_stop_the_client() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let client = client_for(&listener).await;
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut buffer = BytesMut::new();
+        let (uid, function) = read_request(&mut stream, &mut buffer).await;
+        let refusal = "<ErrorMessage>The directory C:\\exports\\unblocked does not exist or cannot be accessed</ErrorMessage><PermanentError>true</PermanentError>";
+        stream
+            .write_all(answer(&uid, &function, refusal).as_bytes())
+            .await
+            .unwrap();
+        let (uid, function) = read_request(&mut stream, &mut buffer).await;
+        stream
+            .write_all(answer(&uid, &function, NOT_RETRIEVED).as_bytes())
+            .await
+            .unwrap();
+        let _ = stream.read_buf(&mut buffer).await;
+    });
+    let error = client
+        .get_xsd_files(GetXsdFiles::default())
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::SystmOnePermanent, "{error}");
+    client
+        .is_patient_retrieved(IsPatientRetrieved::default())
+        .await
+        .unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_systmone_that_stops_reading_cannot_wedge_the_client() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let client = client_for(&listener).await;
+    // Accepts, then never reads: a large request fills the socket buffers.
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        drop(stream);
+    });
+    let line = "x".repeat(1024);
+    let request = UpdatePatientRecord {
+        identity: Identity::nhs("9990000018".parse().unwrap()),
+        clinical: Some(Clinical {
+            events: vec![Event::narrative(
+                "2031-04-07T08:00:00".parse().unwrap(),
+                std::iter::repeat_n(line, 32 * 1024),
+            )],
+            ..Clinical::default()
+        }),
+        ..UpdatePatientRecord::default()
+    };
+    let error = client.update_patient_record(request).await.unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            Error::NoAnswer {
+                cause: NoAnswerCause::Timeout(_),
+                safe_to_resend: false,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert_eq!(error.outcome(), Outcome::Unknown);
+    server.abort();
 }

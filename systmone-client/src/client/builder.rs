@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 
-use super::{Client, DeviceIdStore, Error, MemoryDeviceIdStore, ThrottlePolicy};
+use super::{Client, DeviceIdStore, Error, MemoryDeviceIdStore, SharedThrottle, ThrottlePolicy};
 use crate::proto::{DEFAULT_MAX_DOCUMENT_LEN, OutputScheme};
 
 /// SystmOne's Client Integration port on the local PC.
@@ -178,7 +178,7 @@ impl fmt::Debug for Settings {
 /// ```
 pub struct ClientBuilder {
     settings: Settings,
-    throttle: ThrottlePolicy,
+    throttle: SharedThrottle,
     store: Arc<dyn DeviceIdStore>,
 }
 
@@ -206,9 +206,24 @@ impl ClientBuilder {
                 output_scheme: None,
                 local_time: Arc::new(|| chrono::Local::now().naive_local()),
             },
-            throttle: ThrottlePolicy::systmone(),
+            throttle: SharedThrottle::new(ThrottlePolicy::systmone()),
             store: Arc::new(MemoryDeviceIdStore::default()),
         }
+    }
+
+    /// Why these settings cannot work, if they cannot.
+    fn problem(&self) -> Option<String> {
+        if let Some(problem) = self.throttle.policy().problem() {
+            return Some(problem);
+        }
+        let reconnect = self.settings.reconnect;
+        if reconnect.initial.is_zero() || reconnect.max < reconnect.initial {
+            return Some(format!(
+                "the reconnect delays must start above zero and not shrink (initial {:?}, max {:?}); Reconnect::default() starts at 100 ms",
+                reconnect.initial, reconnect.max
+            ));
+        }
+        None
     }
 
     /// Where SystmOne listens. Default `127.0.0.1:40700`.
@@ -244,7 +259,14 @@ impl ClientBuilder {
 
     /// SystmOne's rate limits. Default [`ThrottlePolicy::systmone`].
     pub fn throttle(mut self, policy: ThrottlePolicy) -> Self {
-        self.throttle = policy;
+        self.throttle = SharedThrottle::new(policy);
+        self
+    }
+
+    /// Limits already in force, shared with other clients (see
+    /// [`SharedThrottle`]). Replaces [`throttle`](Self::throttle).
+    pub fn shared_throttle(mut self, throttle: &SharedThrottle) -> Self {
+        self.throttle = throttle.clone();
         self
     }
 
@@ -296,11 +318,15 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::NotSent`] when SystmOne is not listening (no one is logged
-    /// on); [`Error::DeviceBlocked`] or [`Error::NotApproved`] when pairing
-    /// did not succeed; [`Error::DeviceIdStore`] when the ID could not be
-    /// loaded or saved.
+    /// [`Error::Unreachable`] when SystmOne is not listening (no one is
+    /// logged on); [`Error::DeviceBlocked`] or [`Error::NotApproved`] when
+    /// pairing did not succeed; [`Error::DeviceIdStore`] when the ID could
+    /// not be loaded or saved; [`Error::InvalidConfiguration`] for a
+    /// throttle or reconnect setting that cannot work.
     pub async fn connect(self) -> Result<Client, Error> {
-        Client::start(self.settings, &self.throttle, self.store).await
+        if let Some(problem) = self.problem() {
+            return Err(Error::InvalidConfiguration { problem });
+        }
+        Client::start(self.settings, self.throttle, self.store).await
     }
 }

@@ -98,6 +98,10 @@ pub(crate) struct Job {
     pub(crate) timeout: Option<Duration>,
     pub(crate) enqueued: Instant,
     pub(crate) attempts: u32,
+    /// Set by the dispatcher just before the request is written: if the
+    /// dispatcher then goes away without answering, the caller knows the
+    /// outcome is unknown rather than "not sent".
+    pub(crate) sent: std::sync::Arc<std::sync::atomic::AtomicBool>,
     pub(crate) span: tracing::Span,
     pub(crate) reply: oneshot::Sender<Result<Reply, Error>>,
 }

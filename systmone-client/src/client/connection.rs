@@ -70,7 +70,14 @@ impl Connection {
         loop {
             match self.stream.try_read(&mut probe) {
                 Ok(0) => return true,
-                Ok(n) => self.buffer.extend_from_slice(&probe[..n]),
+                Ok(n) => {
+                    self.buffer.extend_from_slice(&probe[..n]);
+                    // More unasked bytes than any answer may hold: a peer
+                    // that is not SystmOne. Drop the connection.
+                    if self.buffer.len() > self.codec.max_document_len() {
+                        return true;
+                    }
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(_) => return true,

@@ -70,10 +70,23 @@ pub enum DeviceIdStoreError {
 }
 
 /// Keeps the Device ID in memory: a new process pairs again. For tests and
-/// demos.
-#[derive(Debug, Default)]
+/// demos. `Debug` does not show the ID.
+#[derive(Default)]
 pub struct MemoryDeviceIdStore {
     device_id: Mutex<Option<String>>,
+}
+
+impl fmt::Debug for MemoryDeviceIdStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let held = if self.lock().is_some() {
+            "<redacted>"
+        } else {
+            "<none>"
+        };
+        f.debug_struct("MemoryDeviceIdStore")
+            .field("device_id", &held)
+            .finish()
+    }
 }
 
 impl MemoryDeviceIdStore {

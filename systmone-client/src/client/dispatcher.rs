@@ -10,20 +10,21 @@
 use std::collections::VecDeque;
 use std::io;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{NaiveDateTime, TimeDelta};
 use rand::RngExt as _;
 use rand::rngs::ChaCha8Rng;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::builder::Settings;
 use super::call::{Encoder, Job, Priority, Reply};
 use super::connection::{Connection, ReadError};
 use super::error::{NoAnswerCause, NotSentReason, UnreadableCause};
-use super::throttle::{Decision, Subject, Throttle};
+use super::throttle::{Decision, SharedThrottle, Subject};
 use super::{DeviceIdStore, Error};
 use crate::proto::{
     EncodeOptions, ErrorResponse, Filter, Function as _, GetFunctions, Request, RequestHeader,
@@ -38,6 +39,8 @@ const MIDNIGHT_MARGIN: TimeDelta = TimeDelta::seconds(5);
 /// Why one attempt failed.
 #[derive(Debug)]
 pub(crate) enum AttemptError {
+    /// The caller gave up before the request was sent.
+    Cancelled,
     NotSent(NotSentReason),
     NoAnswer {
         request_uid: String,
@@ -52,6 +55,10 @@ pub(crate) enum AttemptError {
 impl AttemptError {
     fn into_error(self, function: &'static str, safe_to_resend: bool) -> Error {
         match self {
+            AttemptError::Cancelled => Error::NotSent {
+                function,
+                reason: NotSentReason::ClientClosed,
+            },
             AttemptError::NotSent(reason) => Error::NotSent { function, reason },
             AttemptError::NoAnswer { request_uid, cause } => Error::NoAnswer {
                 function,
@@ -93,7 +100,7 @@ pub(crate) struct Dispatcher {
     handles_gone: bool,
     interactive: VecDeque<Job>,
     background: VecDeque<Job>,
-    throttle: Throttle,
+    throttle: SharedThrottle,
     connection: Option<Connection>,
     device_id: String,
     store: Arc<dyn DeviceIdStore>,
@@ -105,7 +112,7 @@ pub(crate) struct Dispatcher {
 impl Dispatcher {
     pub(crate) fn new(
         settings: Arc<Settings>,
-        throttle: Throttle,
+        throttle: SharedThrottle,
         store: Arc<dyn DeviceIdStore>,
         device_id: String,
         connection: Connection,
@@ -150,12 +157,25 @@ impl Dispatcher {
             function: FUNCTION,
             record_exempt: None,
         };
-        while let Decision::WaitUntil(until) = self.throttle.decide(&[subject]) {
-            tokio::time::sleep_until(until).await;
+        loop {
+            self.ensure_connected()
+                .await
+                .map_err(|source| Error::Unreachable {
+                    address: self.settings.address,
+                    source,
+                })?;
+            match self.throttle.decide(&[subject]) {
+                Decision::WaitUntil(until) => tokio::time::sleep_until(until).await,
+                Decision::Send(_) if self.connection_closed() => continue,
+                Decision::Send(_) => break,
+            }
         }
         tracing::info!(parent: &span, "asking the SystmOne user to approve this device");
         let timeout = self.settings.timeouts.pairing;
-        let exchange = match self.exchange(FUNCTION, &mut encode, &span, timeout).await {
+        let exchange = match self
+            .exchange(FUNCTION, &mut encode, &span, timeout, None, None)
+            .await
+        {
             Ok(exchange) => exchange,
             Err(AttemptError::NoAnswer {
                 cause: NoAnswerCause::Timeout(waited),
@@ -194,8 +214,7 @@ impl Dispatcher {
     pub(crate) async fn run(mut self) {
         loop {
             self.take_arrivals();
-            self.interactive.retain(|job| !job.reply.is_closed());
-            self.background.retain(|job| !job.reply.is_closed());
+            self.drop_cancelled();
             if self.interactive.is_empty() && self.background.is_empty() {
                 if self.handles_gone {
                     return;
@@ -212,16 +231,69 @@ impl Dispatcher {
                 });
                 continue;
             }
+            // Connect (which can take seconds of backoff) *before* asking the
+            // throttle: a request must be sent the moment the throttle lets
+            // it go, or the spacing it keeps would not be the spacing
+            // SystmOne sees, and a "today's entries" read judged exempt
+            // could reach SystmOne after midnight.
+            if let Err(source) = self.ensure_connected().await {
+                self.fail_unreachable(&source);
+                continue;
+            }
+            self.drop_cancelled();
+            if self.interactive.is_empty() && self.background.is_empty() {
+                continue;
+            }
             let now = (self.settings.local_time)();
             let subjects: Vec<Subject> = self.queued().map(|job| subject(job, now)).collect();
             match self.throttle.decide(&subjects) {
                 Decision::Send(index) => {
-                    if let Some(job) = self.remove(index) {
-                        self.execute(job).await;
+                    let Some(job) = self.remove(index) else {
+                        continue;
+                    };
+                    if self.connection_closed() {
+                        // The cell it took goes unused (slower, never
+                        // faster); it goes again after reconnecting.
+                        self.requeue(job);
+                        continue;
                     }
+                    self.execute(job).await;
                 }
                 Decision::WaitUntil(until) => self.sleep_taking_arrivals(until).await,
             }
+        }
+    }
+
+    /// Drops the calls whose callers have gone: they are never sent.
+    fn drop_cancelled(&mut self) {
+        self.interactive.retain(|job| !job.reply.is_closed());
+        self.background.retain(|job| !job.reply.is_closed());
+    }
+
+    /// Whether the connection is missing or SystmOne has closed it (then it
+    /// is dropped, to be reopened).
+    fn connection_closed(&mut self) -> bool {
+        let closed = self.connection.as_mut().is_none_or(Connection::is_closed);
+        if closed && self.connection.take().is_some() {
+            tracing::info!("SystmOne closed the connection; reconnecting");
+        }
+        closed
+    }
+
+    /// SystmOne cannot be reached: every queued call fails as not sent
+    /// (each later call starts a new round of reconnecting).
+    fn fail_unreachable(&mut self, source: &io::Error) {
+        let address = self.settings.address.to_string();
+        tracing::warn!(%address, error = %source, "SystmOne is unreachable; failing every queued call");
+        for job in self.interactive.drain(..).chain(self.background.drain(..)) {
+            let reason = NotSentReason::Unreachable {
+                address: address.clone(),
+                source: io::Error::new(source.kind(), source.to_string()),
+            };
+            let _ = job.reply.send(Err(Error::NotSent {
+                function: job.function,
+                reason,
+            }));
         }
     }
 
@@ -300,7 +372,14 @@ impl Dispatcher {
         });
         let span = job.span.clone();
         let result = self
-            .exchange(job.function, &mut job.encode, &span, timeout)
+            .exchange(
+                job.function,
+                &mut job.encode,
+                &span,
+                timeout,
+                Some(&job.reply),
+                Some(job.sent.as_ref()),
+            )
             .await;
         let outcome = match result {
             Ok(exchange) => self.answer(&job, exchange),
@@ -311,24 +390,8 @@ impl Dispatcher {
                 self.requeue(job);
                 return;
             }
-            Err(AttemptError::NotSent(NotSentReason::Unreachable { address, source })) => {
-                tracing::warn!(parent: &span, %address, error = %source, "SystmOne is unreachable; failing every queued call");
-                let unreachable = |source: &io::Error| NotSentReason::Unreachable {
-                    address: address.clone(),
-                    source: io::Error::new(source.kind(), source.to_string()),
-                };
-                for other in self.interactive.drain(..).chain(self.background.drain(..)) {
-                    let reason = unreachable(&source);
-                    let _ = other.reply.send(Err(Error::NotSent {
-                        function: other.function,
-                        reason,
-                    }));
-                }
-                Err(Error::NotSent {
-                    function: job.function,
-                    reason: unreachable(&source),
-                })
-            }
+            // The caller went away before it was sent: it never will be.
+            Err(AttemptError::Cancelled) => return,
             Err(error) => Err(error.into_error(job.function, job.safe_to_resend)),
         };
         if let Err(error) = &outcome {
@@ -375,7 +438,7 @@ impl Dispatcher {
         error: ErrorResponse,
     ) -> Error {
         let permanent = error.is_permanent();
-        if permanent && error.message.to_ascii_lowercase().contains("blocked") {
+        if permanent && says_blocked(&error.message) {
             tracing::warn!("SystmOne has blocked this device; no more requests will be sent");
             self.blocked = Some(error.message.clone());
             return Error::DeviceBlocked {
@@ -399,13 +462,9 @@ impl Dispatcher {
         encode: &mut Encoder,
         span: &tracing::Span,
         timeout: Duration,
+        cancelled: Option<&oneshot::Sender<Result<Reply, Error>>>,
+        sent_flag: Option<&AtomicBool>,
     ) -> Result<Exchange, AttemptError> {
-        self.ensure_connected().await.map_err(|source| {
-            AttemptError::NotSent(NotSentReason::Unreachable {
-                address: self.settings.address.to_string(),
-                source,
-            })
-        })?;
         let request_uid = self.new_request_uid();
         span.record("request_uid", request_uid.as_str());
         let header = RequestHeader {
@@ -424,16 +483,34 @@ impl Dispatcher {
                 source,
             }));
         };
+        if cancelled.is_some_and(oneshot::Sender::is_closed) {
+            return Err(AttemptError::Cancelled);
+        }
         tracing::debug!(parent: span, bytes = document.len(), "sending");
         let sent = Instant::now();
-        if let Err(source) = connection.send(&document).await {
-            self.connection = None;
-            return Err(AttemptError::NoAnswer {
-                request_uid,
-                cause: NoAnswerCause::ConnectionLost(source),
-            });
+        // No deadline at all for a timeout too large to add (`Duration::MAX`
+        // for "wait for ever").
+        let deadline = sent.checked_add(timeout);
+        if let Some(flag) = sent_flag {
+            flag.store(true, Ordering::Release);
         }
-        let deadline = sent + timeout;
+        // A SystmOne that stops reading must not wedge the client: the
+        // write is bounded by the same deadline as the answer.
+        let written = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, connection.send(&document))
+                .await
+                .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into())),
+            None => connection.send(&document).await,
+        };
+        if let Err(source) = written {
+            self.connection = None;
+            let cause = if source.kind() == io::ErrorKind::TimedOut {
+                NoAnswerCause::Timeout(timeout)
+            } else {
+                NoAnswerCause::ConnectionLost(source)
+            };
+            return Err(AttemptError::NoAnswer { request_uid, cause });
+        }
         loop {
             let Some(connection) = self.connection.as_mut() else {
                 break Err(AttemptError::NoAnswer {
@@ -442,9 +519,13 @@ impl Dispatcher {
                 });
             };
             let event = tokio::select! {
+                // An answer that is ready wins over a deadline reached at the
+                // same moment: reporting it as unknown would force a needless
+                // look in the record.
+                biased;
                 document = connection.next_document() => Event::Document(document),
                 job = self.jobs.recv(), if !self.handles_gone => Event::Arrival(job),
-                () = tokio::time::sleep_until(deadline) => Event::Deadline,
+                () = sleep_until(deadline) => Event::Deadline,
             };
             let failure = match event {
                 Event::Arrival(Some(job)) => {
@@ -503,12 +584,8 @@ impl Dispatcher {
 
     /// Makes sure there is a live connection, reconnecting with backoff.
     async fn ensure_connected(&mut self) -> io::Result<()> {
-        if let Some(connection) = self.connection.as_mut() {
-            if !connection.is_closed() {
-                return Ok(());
-            }
-            tracing::info!("SystmOne closed the connection; reconnecting");
-            self.connection = None;
+        if !self.connection_closed() {
+            return Ok(());
         }
         let settings = Arc::clone(&self.settings);
         let policy = settings.reconnect;
@@ -527,16 +604,17 @@ impl Dispatcher {
                     self.connection = Some(connection);
                     return Ok(());
                 }
-                Err(error) if started.elapsed() + delay > policy.give_up_after => {
+                Err(error) if started.elapsed().saturating_add(delay) > policy.give_up_after => {
                     return Err(error);
                 }
                 Err(error) => {
                     tracing::warn!(address = %settings.address, %error, retry_in = ?delay, "could not connect to SystmOne");
-                    let wake = Instant::now() + delay;
-                    while Instant::now() < wake {
-                        self.sleep_taking_arrivals(wake).await;
+                    if let Some(wake) = Instant::now().checked_add(delay) {
+                        while Instant::now() < wake {
+                            self.sleep_taking_arrivals(wake).await;
+                        }
                     }
-                    delay = (delay * 2).min(policy.max);
+                    delay = delay.saturating_mul(2).min(policy.max);
                 }
             }
         }
@@ -545,6 +623,29 @@ impl Dispatcher {
     /// A random (version 4) UUID in lowercase, as TPP's examples are.
     fn new_request_uid(&mut self) -> String {
         crate::uuid::format_v4(self.rng.random::<u128>(), false)
+    }
+}
+
+/// Whether an error text says the device or request was blocked (E2).
+/// A bare "blocked" is not enough: texts that quote a caller's path or
+/// reason could contain it.
+fn says_blocked(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    [
+        "request was blocked",
+        "device is blocked",
+        "device has been blocked",
+        "device was blocked",
+    ]
+    .iter()
+    .any(|phrase| message.contains(phrase))
+}
+
+/// Sleeps until `deadline`, or for ever when there is none.
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -560,14 +661,22 @@ fn subject(job: &Job, now: NaiveDateTime) -> Subject {
 }
 
 /// Whether a `GetPatientRecord` with this filter, sent at local time `now`,
-/// is exempt from the 30-second rule (PROTOCOL.md §7.2), staying on the
-/// safe side of midnight.
+/// is exempt from the 30-second rule, judged as PROTOCOL.md §7.2 advises a
+/// client to: stricter than SystmOne's own rule, so a misjudgement only
+/// costs a wait, never an unanswered request. Demographics count only when
+/// the filter asks for them and nothing else (no date or user
+/// restrictors); "entered today" only when both entry dates are today and
+/// will still be in 5 seconds.
 fn record_exempt(filter: &Option<Filter>, now: NaiveDateTime) -> bool {
     let Some(filter) = filter else {
         return false;
     };
+    if *filter == Filter::demographics_only() {
+        return true;
+    }
     let soon = now.checked_add_signed(MIDNIGHT_MARGIN).unwrap_or(now);
-    filter.is_exempt(now.date()) && filter.is_exempt(soon.date())
+    let entered_on = |day| filter.min_entry_date == Some(day) && filter.max_entry_date == Some(day);
+    entered_on(now.date()) && entered_on(soon.date())
 }
 
 #[cfg(test)]
@@ -595,5 +704,19 @@ mod tests {
         assert!(record_exempt(&demographics, at(23, 59, 59)));
         assert!(!record_exempt(&None, at(12, 0, 0)));
         assert!(!record_exempt(&Some(Filter::default()), at(12, 0, 0)));
+        // SystmOne exempts demographics with restrictors too; the client
+        // does not count on it (§7.2's advice to clients).
+        let mut restricted = Filter::demographics_only();
+        restricted.min_effective_date = Some(today);
+        assert!(!record_exempt(&Some(restricted), at(12, 0, 0)));
+        // Entry dates of today exempt whatever is selected.
+        let mut today_everything = Filter::entered_on(today);
+        today_everything.narrative = true;
+        today_everything.demographics = true;
+        assert!(record_exempt(&Some(today_everything), at(12, 0, 0)));
+        let mut one_side = Filter::demographics_only();
+        one_side.narrative = true;
+        one_side.min_entry_date = Some(today);
+        assert!(!record_exempt(&Some(one_side), at(12, 0, 0)));
     }
 }

@@ -111,6 +111,13 @@ pub enum Error {
         message: String,
     },
 
+    /// The client's configuration cannot work; nothing was sent.
+    #[error("the client's configuration is invalid: {problem}")]
+    InvalidConfiguration {
+        /// What is wrong, and what would do instead.
+        problem: String,
+    },
+
     /// The Device ID could not be loaded or saved.
     #[error("the Device ID store failed: {0}")]
     DeviceIdStore(#[from] super::DeviceIdStoreError),
@@ -200,6 +207,8 @@ pub enum ErrorKind {
     NotApproved,
     /// See [`Error::DeviceIdStore`].
     DeviceIdStore,
+    /// See [`Error::InvalidConfiguration`].
+    InvalidConfiguration,
 }
 
 /// Whether SystmOne acted on a failed request.
@@ -243,6 +252,7 @@ impl Error {
             Error::DeviceBlocked { .. } => ErrorKind::DeviceBlocked,
             Error::NotApproved { .. } => ErrorKind::NotApproved,
             Error::DeviceIdStore(_) => ErrorKind::DeviceIdStore,
+            Error::InvalidConfiguration { .. } => ErrorKind::InvalidConfiguration,
         }
     }
 
@@ -265,9 +275,10 @@ impl Error {
             Error::NoAnswer { safe_to_resend, .. } => *safe_to_resend,
             Error::SystmOne { permanent, .. } => !permanent,
             Error::NotApproved { .. } | Error::Unreachable { .. } => true,
-            Error::Unreadable { .. } | Error::DeviceBlocked { .. } | Error::DeviceIdStore(_) => {
-                false
-            }
+            Error::Unreadable { .. }
+            | Error::DeviceBlocked { .. }
+            | Error::DeviceIdStore(_)
+            | Error::InvalidConfiguration { .. } => false,
         }
     }
 

@@ -70,6 +70,7 @@ mod throttle;
 use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -81,13 +82,12 @@ pub use builder::{ClientBuilder, DEFAULT_PORT, LocalTime, Reconnect, Timeouts};
 pub use call::{Answered, CallOptions, Priority};
 pub use device_id::{DeviceIdStore, DeviceIdStoreError, FileDeviceIdStore, MemoryDeviceIdStore};
 pub use error::{Error, ErrorKind, NoAnswerCause, NotSentReason, Outcome, UnreadableCause};
-pub use throttle::{Applies, Limit, ThrottlePolicy};
+pub use throttle::{Applies, Limit, SharedThrottle, ThrottlePolicy};
 
 use self::builder::Settings;
 use self::call::{Encoder, Job};
 use self::connection::Connection;
 use self::dispatcher::Dispatcher;
-use self::throttle::Throttle;
 use crate::proto::*;
 
 /// A handle to SystmOne; clone it freely (every clone shares the one
@@ -131,7 +131,7 @@ impl Client {
 
     async fn start(
         settings: Settings,
-        policy: &ThrottlePolicy,
+        throttle: SharedThrottle,
         store: Arc<dyn DeviceIdStore>,
     ) -> Result<Client, Error> {
         let device_id = store.load().await?.unwrap_or_default();
@@ -149,7 +149,7 @@ impl Client {
         let (jobs, receiver) = mpsc::unbounded_channel();
         let mut dispatcher = Dispatcher::new(
             Arc::new(settings),
-            Throttle::new(policy),
+            throttle,
             store,
             device_id,
             connection,
@@ -230,6 +230,7 @@ impl Client {
             encode_request(&request, EncodeOptions::default())
         });
         let (reply, answer) = oneshot::channel();
+        let sent = Arc::new(AtomicBool::new(false));
         let job = Job {
             function: F::NAME,
             safe_to_resend: F::SAFE_TO_RESEND,
@@ -239,6 +240,7 @@ impl Client {
             timeout: options.timeout,
             enqueued: Instant::now(),
             attempts: 0,
+            sent: Arc::clone(&sent),
             span,
             reply,
         };
@@ -247,7 +249,23 @@ impl Client {
             reason: NotSentReason::ClientClosed,
         };
         self.shared.jobs.send(job).map_err(|_| closed())?;
-        let reply = answer.await.map_err(|_| closed())??;
+        let reply = answer.await.map_err(|_| {
+            // The dispatcher went away (its runtime shut down) without
+            // answering: whether it had sent the request decides what the
+            // caller may assume.
+            if sent.load(Ordering::Acquire) {
+                Error::NoAnswer {
+                    function: F::NAME,
+                    request_uid: String::new(),
+                    cause: NoAnswerCause::ConnectionLost(std::io::Error::other(
+                        "the client stopped before the answer came",
+                    )),
+                    safe_to_resend: F::SAFE_TO_RESEND,
+                }
+            } else {
+                closed()
+            }
+        })??;
         let response =
             decode_response::<F>(&reply.document).map_err(|error| Error::Unreadable {
                 function: F::NAME,

@@ -26,6 +26,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use governor::clock::Clock;
@@ -61,7 +62,9 @@ pub struct Limit {
     /// Which requests it counts and holds back.
     pub applies_to: Applies,
     /// The least time between two of them being sent (before the policy's
-    /// safety margin is added).
+    /// safety margin is added). Zero, with a zero margin, is no limit; over
+    /// a day with the margin is refused by
+    /// [`connect`](super::ClientBuilder::connect).
     pub min_interval: Duration,
 }
 
@@ -80,6 +83,10 @@ pub enum Applies {
     /// on the PC's local date at the moment of sending).
     FullPatientRecord,
 }
+
+/// The longest interval a limit may have (with its margin): a day. Longer
+/// is a mistake in the policy, not a rate limit.
+pub(crate) const MAX_INTERVAL: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// 100 ms: enough to absorb scheduling jitter on a busy PC, small against
 /// the one-second budget.
@@ -136,12 +143,85 @@ impl ThrottlePolicy {
     pub fn safety_margin(&self) -> Duration {
         self.safety_margin
     }
+
+    /// Why the policy cannot be enforced, if it cannot: a limit whose
+    /// interval (with the margin) is over a day.
+    pub(crate) fn problem(&self) -> Option<String> {
+        self.limits.iter().find_map(|limit| {
+            let too_long = limit
+                .min_interval
+                .checked_add(self.safety_margin)
+                .is_none_or(|period| period > MAX_INTERVAL);
+            too_long.then(|| {
+                format!(
+                    "the throttle limit on {:?} is {:?} plus a margin of {:?}, over the most allowed ({MAX_INTERVAL:?}); SystmOne's own limits are ThrottlePolicy::systmone()",
+                    limit.applies_to, limit.min_interval, self.safety_margin
+                )
+            })
+        })
+    }
 }
 
 /// SystmOne's limits ([`ThrottlePolicy::systmone`]).
 impl Default for ThrottlePolicy {
     fn default() -> Self {
         Self::systmone()
+    }
+}
+
+/// SystmOne's limits in force, shared by every client given it.
+///
+/// Each [`Client`](super::Client) keeps its own unless given one: its clones
+/// already share it. Give the same `SharedThrottle` to a client that
+/// replaces another (after [`Error::DeviceBlocked`](super::Error::DeviceBlocked)
+/// was cleared, or a shutdown) or runs beside it, so that together they still
+/// keep to SystmOne's limits, which are per SystmOne, not per connection.
+///
+/// ```no_run
+/// use systmone_client::client::{Client, SharedThrottle, ThrottlePolicy};
+///
+/// # async fn run() -> Result<(), systmone_client::client::Error> {
+/// let throttle = SharedThrottle::new(ThrottlePolicy::systmone());
+/// let first = Client::builder("KEY", "AcmeVitals 2.3.1").shared_throttle(&throttle).connect().await?;
+/// drop(first);
+/// // A full-record read from this one still waits out the first one's 30 s.
+/// let second = Client::builder("KEY", "AcmeVitals 2.3.1").shared_throttle(&throttle).connect().await?;
+/// # let _ = second; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct SharedThrottle {
+    policy: ThrottlePolicy,
+    limits: Arc<Mutex<Throttle>>,
+}
+
+impl fmt::Debug for SharedThrottle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedThrottle")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SharedThrottle {
+    /// Limits in force from now, none used yet.
+    pub fn new(policy: ThrottlePolicy) -> Self {
+        let limits = Arc::new(Mutex::new(Throttle::new(&policy)));
+        Self { policy, limits }
+    }
+
+    /// The policy it enforces.
+    pub fn policy(&self) -> &ThrottlePolicy {
+        &self.policy
+    }
+
+    /// [`Throttle::decide`] on the shared limits.
+    pub(crate) fn decide(&self, candidates: &[Subject]) -> Decision {
+        // The limits hold no invariant a panic elsewhere could break
+        // half-way: keep using them.
+        self.limits
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .decide(candidates)
     }
 }
 

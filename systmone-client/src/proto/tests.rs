@@ -134,27 +134,43 @@ fn peeking_finds_the_envelope_in_any_order_and_misses_nothing_required() {
 
 #[test]
 fn only_reads_are_safe_to_resend() {
-    assert!(!UpdatePatientRecord::SAFE_TO_RESEND);
-    assert!(!DeletePatientRecord::SAFE_TO_RESEND);
-    assert!(!LaunchFunctionality::SAFE_TO_RESEND);
-    assert!(!ExitClient::SAFE_TO_RESEND);
-    for safe in [
-        GetFunctions::SAFE_TO_RESEND,
-        GetOrganisationMetaData::SAFE_TO_RESEND,
-        GetCurrentActivity::SAFE_TO_RESEND,
-        GetCurrentSelection::SAFE_TO_RESEND,
-        PatientSearch::SAFE_TO_RESEND,
-        GetPatientRecord::SAFE_TO_RESEND,
-        GetDocument::SAFE_TO_RESEND,
-        GetAppointmentSlots::SAFE_TO_RESEND,
-        GetDiary::SAFE_TO_RESEND,
-        DataExtract::SAFE_TO_RESEND,
-        GetXsdFiles::SAFE_TO_RESEND,
-        GetReferenceData::SAFE_TO_RESEND,
-        IsPatientRetrieved::SAFE_TO_RESEND,
-    ] {
-        assert!(safe);
+    macro_rules! flags {
+        ($($f:ty),*) => { [$((<$f>::NAME, <$f>::SAFE_TO_RESEND)),*] };
     }
+    let all = flags!(
+        GetFunctions,
+        GetOrganisationMetaData,
+        GetCurrentActivity,
+        GetCurrentSelection,
+        PatientSearch,
+        GetPatientRecord,
+        UpdatePatientRecord,
+        GetDocument,
+        DeletePatientRecord,
+        GetAppointmentSlots,
+        GetDiary,
+        ExitClient,
+        DataExtract,
+        LaunchFunctionality,
+        GetXsdFiles,
+        GetReferenceData,
+        IsPatientRetrieved
+    );
+    assert_eq!(all.len(), FUNCTION_NAMES.len());
+    let not_safe: Vec<&str> = all
+        .iter()
+        .filter(|(_, safe)| !safe)
+        .map(|(name, _)| *name)
+        .collect();
+    assert_eq!(
+        not_safe,
+        [
+            "UpdatePatientRecord",
+            "DeletePatientRecord",
+            "ExitClient",
+            "LaunchFunctionality"
+        ]
+    );
 }
 
 #[test]
