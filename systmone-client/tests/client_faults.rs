@@ -286,13 +286,12 @@ async fn the_client_reconnects_when_systmone_comes_back() {
         tokio::spawn(async move { client.patient_search(search_alex()).await })
     };
     tokio::time::sleep(Duration::from_millis(250)).await;
-    let back = builder()
-        .listen(address)
-        .device(device)
-        .patients(vec![alex()])
-        .start()
-        .await
-        .unwrap();
+    let back = restarted(
+        address,
+        device,
+        systmone_client::mock::ThrottleConfig::off(),
+    )
+    .await;
     let found = call.await.unwrap().unwrap();
     assert_eq!(found.results.len(), 1);
     assert_eq!(back.count::<PatientSearch>(), 1);

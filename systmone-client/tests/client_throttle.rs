@@ -266,14 +266,7 @@ async fn the_spacing_holds_when_reconnecting_takes_time() {
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let back = builder()
-        .throttle(strict())
-        .listen(address)
-        .device(device)
-        .patients(vec![alex()])
-        .start()
-        .await
-        .unwrap();
+    let back = restarted(address, device, strict()).await;
     for call in calls {
         call.await.unwrap().unwrap();
     }
@@ -301,14 +294,7 @@ async fn a_write_abandoned_while_reconnecting_is_never_sent() {
     )
     .await;
     assert!(abandoned.is_err());
-    let back = builder()
-        .throttle(strict())
-        .listen(address)
-        .device(device)
-        .patients(vec![alex()])
-        .start()
-        .await
-        .unwrap();
+    let back = restarted(address, device, strict()).await;
     // Something else goes through; the abandoned write never does.
     client.patient_search(search_alex()).await.unwrap();
     tokio::time::sleep(Duration::from_secs(10)).await;

@@ -88,3 +88,20 @@ pub fn note_for(identity: Identity, marker: &str) -> UpdatePatientRecord {
 pub fn gaps(instants: &[Instant]) -> Vec<Duration> {
     instants.windows(2).map(|w| w[1] - w[0]).collect()
 }
+
+/// SystmOne back at `address` after a restart (a user logged on again),
+/// still knowing the paired `device`, with the standard patient.
+pub async fn restarted(
+    address: std::net::SocketAddr,
+    device: systmone_client::mock::DeviceRecord,
+    throttle: systmone_client::mock::ThrottleConfig,
+) -> MockSystmOne {
+    super::builder()
+        .throttle(throttle)
+        .listen(address)
+        .device(device)
+        .patients(vec![super::alex()])
+        .start()
+        .await
+        .unwrap()
+}
