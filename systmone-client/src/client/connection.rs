@@ -2,14 +2,13 @@
 //! documents (PROTOCOL.md §1.2, §1.7).
 
 use std::io;
-use std::net::SocketAddr;
-use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio_util::codec::Decoder as _;
 
+use super::builder::Settings;
 use crate::proto::{DocumentCodec, FrameError};
 
 /// How much to read at a time; a response grows the buffer as it needs.
@@ -34,12 +33,10 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
-    /// Connects, giving up after `timeout`.
-    pub(crate) async fn open(
-        address: SocketAddr,
-        timeout: Duration,
-        max_response_len: usize,
-    ) -> io::Result<Self> {
+    /// Connects to the configured address, giving up after the connect
+    /// timeout.
+    pub(crate) async fn open(settings: &Settings) -> io::Result<Self> {
+        let (address, timeout) = (settings.address, settings.timeouts.connect);
         let stream = tokio::time::timeout(timeout, TcpStream::connect(address))
             .await
             .map_err(|_| {
@@ -53,7 +50,7 @@ impl Connection {
         stream.set_nodelay(true)?;
         Ok(Self {
             stream,
-            codec: DocumentCodec::new().with_max_document_len(max_response_len),
+            codec: DocumentCodec::new().with_max_document_len(settings.max_response_len),
             buffer: BytesMut::with_capacity(READ_CHUNK),
         })
     }

@@ -226,7 +226,7 @@ impl Dispatcher {
                 continue;
             }
             if let Some(message) = self.blocked.clone() {
-                self.fail_all(|| Error::DeviceBlocked {
+                self.fail_all(|_| Error::DeviceBlocked {
                     message: message.clone(),
                 });
                 continue;
@@ -257,7 +257,8 @@ impl Dispatcher {
                         self.requeue(job);
                         continue;
                     }
-                    self.execute(job).await;
+                    let exempt = subjects[index].record_exempt;
+                    self.execute(job, exempt).await;
                 }
                 Decision::WaitUntil(until) => self.sleep_taking_arrivals(until).await,
             }
@@ -285,16 +286,13 @@ impl Dispatcher {
     fn fail_unreachable(&mut self, source: &io::Error) {
         let address = self.settings.address.to_string();
         tracing::warn!(%address, error = %source, "SystmOne is unreachable; failing every queued call");
-        for job in self.interactive.drain(..).chain(self.background.drain(..)) {
-            let reason = NotSentReason::Unreachable {
+        self.fail_all(|function| Error::NotSent {
+            function,
+            reason: NotSentReason::Unreachable {
                 address: address.clone(),
                 source: io::Error::new(source.kind(), source.to_string()),
-            };
-            let _ = job.reply.send(Err(Error::NotSent {
-                function: job.function,
-                reason,
-            }));
-        }
+            },
+        });
     }
 
     fn enqueue(&mut self, job: Job) {
@@ -330,9 +328,11 @@ impl Dispatcher {
         }
     }
 
-    fn fail_all(&mut self, error: impl Fn() -> Error) {
+    /// Answers every queued call with the error `error` makes for its
+    /// function.
+    fn fail_all(&mut self, error: impl Fn(&'static str) -> Error) {
         for job in self.interactive.drain(..).chain(self.background.drain(..)) {
-            let _ = job.reply.send(Err(error()));
+            let _ = job.reply.send(Err(error(job.function)));
         }
     }
 
@@ -356,16 +356,10 @@ impl Dispatcher {
     }
 
     /// Sends one call (once; a call safe to resend goes back in its lane if
-    /// it got no answer) and answers its caller.
-    async fn execute(&mut self, mut job: Job) {
-        if job.reply.is_closed() {
-            return;
-        }
+    /// it got no answer) and answers its caller. `exempt` is the throttle's
+    /// judgement of a `GetPatientRecord` (a full record waits longer).
+    async fn execute(&mut self, mut job: Job, exempt: Option<bool>) {
         job.attempts += 1;
-        let exempt = job
-            .record_filter
-            .as_ref()
-            .map(|filter| record_exempt(filter, (self.settings.local_time)()));
         let timeout = job.timeout.unwrap_or(match exempt {
             Some(false) => self.settings.timeouts.full_record,
             _ => self.settings.timeouts.response,
@@ -415,7 +409,7 @@ impl Dispatcher {
         match exchange.peek.error {
             Some(error) => Err(self.refused(job.function, exchange.request_uid, error)),
             None => {
-                tracing::info!(parent: span, queued_ms = queued.as_millis() as u64, waiting_ms = waiting.as_millis() as u64, attempts = job.attempts, "SystmOne answered");
+                tracing::info!(parent: span, attempts = job.attempts, "SystmOne answered");
                 Ok(Reply {
                     document: exchange.document,
                     request_uid: exchange.request_uid,
@@ -465,6 +459,9 @@ impl Dispatcher {
         cancelled: Option<&oneshot::Sender<Result<Reply, Error>>>,
         sent_flag: Option<&AtomicBool>,
     ) -> Result<Exchange, AttemptError> {
+        if cancelled.is_some_and(oneshot::Sender::is_closed) {
+            return Err(AttemptError::Cancelled);
+        }
         let request_uid = self.new_request_uid();
         span.record("request_uid", request_uid.as_str());
         let header = RequestHeader {
@@ -483,9 +480,6 @@ impl Dispatcher {
                 source,
             }));
         };
-        if cancelled.is_some_and(oneshot::Sender::is_closed) {
-            return Err(AttemptError::Cancelled);
-        }
         tracing::debug!(parent: span, bytes = document.len(), "sending");
         let sent = Instant::now();
         // No deadline at all for a timeout too large to add (`Duration::MAX`
@@ -499,16 +493,16 @@ impl Dispatcher {
         let written = match deadline {
             Some(deadline) => tokio::time::timeout_at(deadline, connection.send(&document))
                 .await
-                .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into())),
-            None => connection.send(&document).await,
+                .ok(),
+            None => Some(connection.send(&document).await),
         };
-        if let Err(source) = written {
+        let cause = match written {
+            Some(Ok(())) => None,
+            Some(Err(source)) => Some(NoAnswerCause::ConnectionLost(source)),
+            None => Some(NoAnswerCause::Timeout(timeout)),
+        };
+        if let Some(cause) = cause {
             self.connection = None;
-            let cause = if source.kind() == io::ErrorKind::TimedOut {
-                NoAnswerCause::Timeout(timeout)
-            } else {
-                NoAnswerCause::ConnectionLost(source)
-            };
             return Err(AttemptError::NoAnswer { request_uid, cause });
         }
         loop {
@@ -592,12 +586,7 @@ impl Dispatcher {
         let started = Instant::now();
         let mut delay = policy.initial;
         loop {
-            let opened = Connection::open(
-                settings.address,
-                settings.timeouts.connect,
-                settings.max_response_len,
-            )
-            .await;
+            let opened = Connection::open(&settings).await;
             match opened {
                 Ok(connection) => {
                     tracing::info!(address = %settings.address, "connected to SystmOne");

@@ -135,16 +135,13 @@ impl Client {
         store: Arc<dyn DeviceIdStore>,
     ) -> Result<Client, Error> {
         let device_id = store.load().await?.unwrap_or_default();
-        let connection = Connection::open(
-            settings.address,
-            settings.timeouts.connect,
-            settings.max_response_len,
-        )
-        .await
-        .map_err(|source| Error::Unreachable {
-            address: settings.address,
-            source,
-        })?;
+        let connection =
+            Connection::open(&settings)
+                .await
+                .map_err(|source| Error::Unreachable {
+                    address: settings.address,
+                    source,
+                })?;
         let address = settings.address;
         let (jobs, receiver) = mpsc::unbounded_channel();
         let mut dispatcher = Dispatcher::new(
