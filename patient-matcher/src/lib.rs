@@ -1,16 +1,55 @@
 //! Match an online consultation to exactly one SystmOne patient.
 //!
-//! **Not yet implemented.** This crate is a placeholder in the workspace so
-//! that the dependency graph is fixed from the start; it contains no code
-//! that pretends to work. It will hold:
+//! A wrong-patient save is a clinical safety incident; a missed match is
+//! extra work for a receptionist. This crate decides, for the demographics
+//! a patient declared on an eConsult, one of three outcomes
+//! ([`MatchOutcome`]):
 //!
-//! - the exact auto-match rule (first name, surname, date of birth and sex,
-//!   after normalisation, and exactly one candidate);
-//! - ranked suggestions with reasons a receptionist can read (similar and
-//!   phonetic names, nicknames, swapped fields, date-of-birth slips);
-//! - manual matching by NHS number, validated before SystmOne is asked;
-//! - a planner that finds the patient with the fewest `PatientSearch` calls,
-//!   and an in-memory index for vendors that hold a patient list.
+//! - **`AutoMatched`**: exactly one candidate whose first name, surname,
+//!   date of birth and sex equal the submission's after [`normalise`]
+//!   (Unicode NFC, case folding, whitespace), and whose NHS number, if both
+//!   sides have one, agrees. Two such candidates are never auto-matched.
+//! - **`NotMatched { suggestions }`**: ranked [`Suggestion`]s, each with a
+//!   field-by-field [`Comparison`] whose [`findings`](Comparison::findings)
+//!   a receptionist reads (nicknames, swapped names, double-barrelled
+//!   surnames, a day and month swapped…).
+//! - **`NoResults`**: nothing plausible, with the nearest candidate's
+//!   disagreements when there was one.
 //!
-//! See `ARCHITECTURE.md` at the repository root for where it fits.
+//! Where the candidates come from:
+//!
+//! - a list you already have: [`match_candidates`];
+//! - a patient list held in memory: [`PatientIndex`], with blocking keys so
+//!   that a lookup does not scan every patient;
+//! - SystmOne itself: [`SearchPlanner`] plans the fewest `PatientSearch`
+//!   calls (each costs a second) and stops once the outcome cannot change;
+//!   the `systmone` feature runs the plan through the client
+//!   (`systmone::find_patient`), and the manual match by NHS number
+//!   (`systmone::manual_match`).
+//!
+//! Nothing here does I/O except the `systmone` module.
 #![forbid(unsafe_code)]
+
+mod compare;
+mod index;
+mod manual;
+mod nicknames;
+mod normalise;
+mod outcome;
+mod person;
+mod phonetic;
+mod planner;
+#[cfg(feature = "systmone")]
+pub mod systmone;
+
+pub use compare::{
+    Comparison, DateAgreement, Evidence, Field, Finding, NameAgreement, Score, SexAgreement,
+    Verdict, compare,
+};
+pub use index::{IndexFull, IndexStats, PatientIndex};
+pub use manual::{ManualMatch, parse_nhs_number};
+pub use nicknames::{are_nicknames, nicknames_of};
+pub use normalise::{fold, normalise};
+pub use outcome::{Candidate, MatchConfig, MatchOutcome, Suggestion, match_candidates};
+pub use person::Prepared;
+pub use planner::{Criterion, Lookup, PlannedLookup, SearchCriteria, SearchPlanner, StopReason};

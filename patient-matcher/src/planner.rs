@@ -1,0 +1,559 @@
+//! Finding the patient in SystmOne with the fewest lookups.
+//!
+//! Every `PatientSearch` costs a second of SystmOne's one-request-a-second
+//! budget, needs two criteria or more, and matches names by prefix. The
+//! [`SearchPlanner`] lays out the lookups that could find the patient, best
+//! first, and runs them one at a time (the caller does the I/O), stopping
+//! as soon as the outcome cannot change:
+//!
+//! - **An exact match settles it.** The first lookup (date of birth with
+//!   sex, or with the surname's initial) returns every patient who could
+//!   match the four fields exactly, so after it an auto-match, or an
+//!   ambiguity between identical patients, is final: one call.
+//! - **Otherwise the planner bounds what it has not seen.** A patient no
+//!   search returned failed a criterion of every search, so each field
+//!   that criterion tests can score only what a mismatch allows (a date of
+//!   birth that is not equal scores at most 26 of 35, say). When that
+//!   bound is below both the threshold and the best candidate found, no
+//!   further search can change the result and the planner stops.
+//!
+//! The plan is visible ([`SearchPlanner::plan`]) so its worst-case cost can
+//! be shown before it runs.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use econsult_model::{Demographics, NhsNumber, Sex};
+
+use crate::compare::{Evidence, SWAP_PENALTY, compare_views};
+use crate::outcome::{Candidate, MatchConfig, MatchOutcome, Ranking};
+use crate::person::Prepared;
+
+/// One criterion of a `PatientSearch`, by the field it tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Criterion {
+    /// `FirstName`, by prefix.
+    FirstName,
+    /// `Surname`, by prefix.
+    Surname,
+    /// `DateOfBirth`, exact.
+    DateOfBirth,
+    /// `PostCode`, whole.
+    Postcode,
+    /// `Telephone`, any of the patient's numbers.
+    Telephone,
+    /// `Gender`, `M` or `F`.
+    Gender,
+}
+
+impl Criterion {
+    const ALL: [Criterion; 6] = [
+        Criterion::FirstName,
+        Criterion::Surname,
+        Criterion::DateOfBirth,
+        Criterion::Postcode,
+        Criterion::Telephone,
+        Criterion::Gender,
+    ];
+
+    fn bit(self) -> u8 {
+        match self {
+            Criterion::FirstName => 1,
+            Criterion::Surname => 2,
+            Criterion::DateOfBirth => 4,
+            Criterion::Postcode => 8,
+            Criterion::Telephone => 16,
+            Criterion::Gender => 32,
+        }
+    }
+}
+
+/// The criteria of one `PatientSearch`, as SystmOne takes them: names are
+/// prefixes, the postcode is whole, gender is `M` or `F`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct SearchCriteria {
+    /// The first name's leading letters.
+    pub first_name: Option<String>,
+    /// The surname's leading letters.
+    pub surname: Option<String>,
+    /// The date of birth.
+    pub date_of_birth: Option<NaiveDate>,
+    /// The whole postcode, with its space.
+    pub postcode: Option<String>,
+    /// A telephone number, digits only.
+    pub telephone: Option<String>,
+    /// `Male` or `Female`.
+    pub gender: Option<Sex>,
+}
+
+impl SearchCriteria {
+    /// The criteria given.
+    pub fn criteria(&self) -> Vec<Criterion> {
+        Criterion::ALL
+            .into_iter()
+            .filter(|c| match c {
+                Criterion::FirstName => self.first_name.is_some(),
+                Criterion::Surname => self.surname.is_some(),
+                Criterion::DateOfBirth => self.date_of_birth.is_some(),
+                Criterion::Postcode => self.postcode.is_some(),
+                Criterion::Telephone => self.telephone.is_some(),
+                Criterion::Gender => self.gender.is_some(),
+            })
+            .collect()
+    }
+
+    fn bits(&self) -> u8 {
+        self.criteria().iter().fold(0, |bits, c| bits | c.bit())
+    }
+
+    /// Whether every patient matching the four fields exactly passes these
+    /// criteria: true when only names, date of birth and gender (taken from
+    /// the submission) are tested.
+    fn finds_every_exact_match(&self) -> bool {
+        let exact_fields = Criterion::FirstName.bit()
+            | Criterion::Surname.bit()
+            | Criterion::DateOfBirth.bit()
+            | Criterion::Gender.bit();
+        self.bits() & !exact_fields == 0
+    }
+}
+
+impl fmt::Display for SearchCriteria {
+    /// `PatientSearch Surname=tes DateOfBirth=1970-02-01`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PatientSearch")?;
+        if let Some(v) = &self.first_name {
+            write!(f, " FirstName={v}")?;
+        }
+        if let Some(v) = &self.surname {
+            write!(f, " Surname={v}")?;
+        }
+        if let Some(v) = &self.date_of_birth {
+            write!(f, " DateOfBirth={v}")?;
+        }
+        if let Some(v) = &self.postcode {
+            write!(f, " PostCode={v}")?;
+        }
+        if let Some(v) = &self.telephone {
+            write!(f, " Telephone={v}")?;
+        }
+        if let Some(v) = &self.gender {
+            write!(f, " Gender={}", v.code())?;
+        }
+        Ok(())
+    }
+}
+
+/// One lookup SystmOne is asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Lookup {
+    /// A `PatientSearch`.
+    Search(SearchCriteria),
+    /// A `GetPatientRecord` of demographics only (exempt from the 30-second
+    /// limit) for the patient with this NHS number.
+    NhsNumber(NhsNumber),
+}
+
+impl fmt::Display for Lookup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Lookup::Search(criteria) => criteria.fmt(f),
+            Lookup::NhsNumber(n) => {
+                write!(f, "GetPatientRecord Demographics NHSNumber={}", n.as_str())
+            }
+        }
+    }
+}
+
+/// A lookup in the plan, with what it is for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PlannedLookup {
+    /// What to ask SystmOne.
+    pub lookup: Lookup,
+    /// What it finds, in plain English.
+    pub purpose: &'static str,
+}
+
+impl fmt::Display for PlannedLookup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.lookup, self.purpose)
+    }
+}
+
+/// Why the planner stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// Exact matches were found by a lookup that finds them all: the
+    /// auto-match (or the ambiguity) is final.
+    ExactMatchSettled,
+    /// No patient the lookups missed could outrank the best candidate, or
+    /// reach the threshold.
+    NothingBetterUnseen,
+    /// Every planned lookup was made.
+    PlanExhausted,
+    /// The caller's budget of lookups was spent.
+    BudgetSpent,
+}
+
+/// Plans and tracks the lookups for one submission; the caller makes them.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use econsult_model::{Demographics, PersonName, Sex};
+/// use patient_matcher::{Candidate, MatchConfig, SearchPlanner, StopReason};
+///
+/// let alex = Demographics::new(
+///     PersonName::new("Alex", "Testpatient")?,
+///     NaiveDate::from_ymd_opt(1970, 2, 1).unwrap(),
+///     Sex::Female,
+/// );
+/// let mut planner = SearchPlanner::new(&alex, MatchConfig::default());
+/// assert!(planner.plan().len() >= 3);
+///
+/// let first = planner.next_lookup().unwrap();
+/// assert_eq!(first.lookup.to_string(), "PatientSearch DateOfBirth=1970-02-01 Gender=F");
+/// // SystmOne found one patient, exactly the same: nothing more to ask.
+/// planner.record(vec![Candidate { patient: "S1-1", demographics: alex.clone() }]);
+/// assert!(planner.next_lookup().is_none());
+/// assert_eq!(planner.stop_reason(), Some(StopReason::ExactMatchSettled));
+/// assert_eq!(planner.finish().auto_matched(), Some(&"S1-1"));
+/// # Ok::<(), econsult_model::NameError>(())
+/// ```
+#[derive(Debug)]
+pub struct SearchPlanner<P> {
+    submission: Prepared,
+    config: MatchConfig,
+    plan: Vec<PlannedLookup>,
+    budget: usize,
+    /// Index in `plan` of the lookup handed out and not yet recorded.
+    pending: Option<usize>,
+    /// Lookups made so far, as indices into `plan`.
+    made: Vec<usize>,
+    next: usize,
+    ranking: Ranking<P>,
+    exact_set_complete: bool,
+    stopped: Option<StopReason>,
+}
+
+impl<P: PartialEq> SearchPlanner<P> {
+    /// Plans the lookups for `submission`.
+    pub fn new(submission: &Demographics, config: MatchConfig) -> Self {
+        let prepared = Prepared::new(submission);
+        let plan = plan_lookups(submission, &prepared);
+        Self {
+            budget: plan.len(),
+            submission: prepared,
+            config,
+            plan,
+            pending: None,
+            made: Vec::new(),
+            next: 0,
+            ranking: Ranking::new(),
+            exact_set_complete: false,
+            stopped: None,
+        }
+    }
+
+    /// Makes at most `lookups` lookups (each costs SystmOne a second); the
+    /// default is the whole plan.
+    pub fn with_budget(mut self, lookups: usize) -> Self {
+        self.budget = lookups;
+        self
+    }
+
+    /// Every lookup the planner may make, in order: the worst case. The
+    /// planner usually stops well before the end.
+    pub fn plan(&self) -> &[PlannedLookup] {
+        &self.plan
+    }
+
+    /// The lookups made so far.
+    pub fn lookups_made(&self) -> usize {
+        self.made.len()
+    }
+
+    /// The next lookup to make, or `None` when the outcome cannot change
+    /// (see [`stop_reason`](Self::stop_reason)). Record its results with
+    /// [`record`](Self::record) before asking again; asking again without
+    /// recording gives the same lookup.
+    pub fn next_lookup(&mut self) -> Option<&PlannedLookup> {
+        if let Some(pending) = self.pending {
+            return self.plan.get(pending);
+        }
+        if self.stopped.is_some() {
+            return None;
+        }
+        if let Some(reason) = self.settled() {
+            self.stopped = Some(reason);
+            return None;
+        }
+        while let Some(step) = self.plan.get(self.next) {
+            let index = self.next;
+            self.next += 1;
+            if self.is_useless(&step.lookup) {
+                continue;
+            }
+            if self.made.len() >= self.budget {
+                self.stopped = Some(StopReason::BudgetSpent);
+                return None;
+            }
+            self.pending = Some(index);
+            return self.plan.get(index);
+        }
+        self.stopped = Some(StopReason::PlanExhausted);
+        None
+    }
+
+    /// Records what the pending lookup found (an empty list when nothing,
+    /// including an NHS number SystmOne does not know). Candidates already
+    /// found by an earlier lookup are compared once.
+    ///
+    /// # Panics
+    ///
+    /// Never; results recorded with no lookup pending are compared but do
+    /// not count as a lookup.
+    pub fn record(&mut self, found: Vec<Candidate<P>>) {
+        if let Some(index) = self.pending.take() {
+            self.made.push(index);
+            if let Some(PlannedLookup {
+                lookup: Lookup::Search(criteria),
+                ..
+            }) = self.plan.get(index)
+            {
+                self.exact_set_complete |= criteria.finds_every_exact_match();
+            }
+        }
+        let submission = self.submission.view();
+        for candidate in found {
+            let prepared = Prepared::new(&candidate.demographics);
+            let comparison = compare_views(&submission, &prepared.view());
+            self.ranking
+                .add_unless(candidate.patient, comparison, |a, b| a == b);
+        }
+    }
+
+    /// Why the planner stopped, once it has.
+    pub fn stop_reason(&self) -> Option<StopReason> {
+        self.stopped
+    }
+
+    /// The outcome from the candidates found so far. An exact match is
+    /// auto-matched only when a lookup that finds every exact match was
+    /// made, so stopping early (a budget, an error) can cost an auto-match
+    /// but never make a wrong one.
+    pub fn finish(self) -> MatchOutcome<P> {
+        self.ranking
+            .decide_with(&self.config, self.exact_set_complete)
+    }
+
+    /// Whether the outcome is settled, and why.
+    fn settled(&self) -> Option<StopReason> {
+        let compared = self.ranking.compared();
+        let exact: Vec<_> = compared
+            .iter()
+            .filter(|s| s.comparison.is_exact())
+            .collect();
+        if self.exact_set_complete
+            && !exact.is_empty()
+            && exact
+                .iter()
+                .all(|s| s.comparison.nhs_number != Evidence::Different)
+        {
+            return Some(StopReason::ExactMatchSettled);
+        }
+        if self.made.is_empty() {
+            return None;
+        }
+        let best = compared.iter().map(|s| s.score.value()).max().unwrap_or(0);
+        let bar = best.max(self.config.threshold());
+        (self.unseen_bound() < i32::from(bar)).then_some(StopReason::NothingBetterUnseen)
+    }
+
+    /// A lookup that cannot find anyone new worth finding.
+    fn is_useless(&self, lookup: &Lookup) -> bool {
+        match lookup {
+            // The NHS number's owner is already among the candidates.
+            Lookup::NhsNumber(_) => self
+                .ranking
+                .compared()
+                .iter()
+                .any(|s| s.comparison.nhs_number == Evidence::Same),
+            Lookup::Search(_) => false,
+        }
+    }
+
+    /// The highest score a patient that no lookup made so far returned
+    /// could have.
+    fn unseen_bound(&self) -> i32 {
+        let searches: Vec<u8> = self
+            .made
+            .iter()
+            .filter_map(|i| match &self.plan.get(*i)?.lookup {
+                Lookup::Search(criteria) => Some(criteria.bits()),
+                Lookup::NhsNumber(_) => None,
+            })
+            .collect();
+        let nhs_looked_up = self.made.iter().any(|i| {
+            matches!(
+                self.plan.get(*i).map(|p| &p.lookup),
+                Some(Lookup::NhsNumber(_))
+            )
+        });
+        let nhs = if self.submission.has_nhs_number() && !nhs_looked_up {
+            10
+        } else {
+            0
+        };
+        (0u8..64)
+            .filter(|failed| searches.iter().all(|search| search & failed != 0))
+            .map(|failed| best_score_failing(failed) + nhs)
+            .max()
+            .unwrap_or(nhs)
+            .min(100)
+    }
+}
+
+/// The best score, without the NHS number, of a patient failing the
+/// criteria in `failed` (a bit set of [`Criterion::bit`]): each field
+/// tested by a failed criterion scores at most its best disagreement.
+fn best_score_failing(failed: u8) -> i32 {
+    let fails = |c: Criterion| failed & c.bit() != 0;
+    // Same is impossible when the prefix differs; an accent or punctuation
+    // inside the prefix is the best left.
+    let first = if fails(Criterion::FirstName) { 18 } else { 20 };
+    let surname = if fails(Criterion::Surname) { 23 } else { 25 };
+    // Swapped names fail both prefixes unless the initials coincide; count
+    // them as if nothing about the names failed.
+    let swapped = 20 + 25 - SWAP_PENALTY;
+    let names = (first + surname).max(swapped);
+    let date = if fails(Criterion::DateOfBirth) {
+        26
+    } else {
+        35
+    };
+    let sex = if fails(Criterion::Gender) { 4 } else { 10 };
+    let postcode = if fails(Criterion::Postcode) { 2 } else { 5 };
+    let telephone = if fails(Criterion::Telephone) { 0 } else { 5 };
+    names + date + sex + postcode + telephone
+}
+
+/// The lookups that may find the patient, best first.
+fn plan_lookups(submission: &Demographics, prepared: &Prepared) -> Vec<PlannedLookup> {
+    let dob = Some(prepared.date_of_birth());
+    let gender = matches!(prepared.sex(), Sex::Male | Sex::Female).then_some(prepared.sex());
+    let surname_initial = prefix(prepared.surname(), 1);
+    let surname_start = prefix(prepared.surname(), 3);
+    let first_initial = prefix(prepared.first_name(), 1);
+    let search = |criteria: SearchCriteria, purpose| PlannedLookup {
+        lookup: Lookup::Search(criteria),
+        purpose,
+    };
+    let mut plan = Vec::new();
+
+    if gender.is_some() {
+        plan.push(search(
+            SearchCriteria {
+                date_of_birth: dob,
+                gender,
+                ..SearchCriteria::default()
+            },
+            "everyone of this sex born that day: every exact match, and names spelt differently",
+        ));
+    } else {
+        plan.push(search(
+            SearchCriteria {
+                surname: surname_initial.clone(),
+                date_of_birth: dob,
+                ..SearchCriteria::default()
+            },
+            "everyone born that day whose surname starts with the same letter: every exact match",
+        ));
+    }
+    if let Some(nhs) = submission.nhs_number {
+        plan.push(PlannedLookup {
+            lookup: Lookup::NhsNumber(nhs),
+            purpose: "the patient the NHS number given belongs to",
+        });
+    }
+    if gender.is_some() {
+        plan.push(search(
+            SearchCriteria {
+                surname: surname_initial.clone(),
+                date_of_birth: dob,
+                ..SearchCriteria::default()
+            },
+            "everyone born that day whose surname starts with the same letter, whatever their recorded sex",
+        ));
+    }
+    plan.push(search(
+        SearchCriteria {
+            first_name: first_initial.clone(),
+            surname: surname_start,
+            ..SearchCriteria::default()
+        },
+        "patients with a similar name and another date of birth",
+    ));
+    if let Some(postcode) = &submission.postcode {
+        plan.push(search(
+            SearchCriteria {
+                first_name: first_initial.clone(),
+                postcode: Some(postcode.as_str().to_owned()),
+                ..SearchCriteria::default()
+            },
+            "patients at the same postcode with the same first initial: a changed surname",
+        ));
+    }
+    if let Some(phone) = submission.phones.first() {
+        plan.push(search(
+            SearchCriteria {
+                first_name: first_initial,
+                telephone: Some(phone.number.digits()),
+                ..SearchCriteria::default()
+            },
+            "patients with the same telephone number and first initial",
+        ));
+    }
+    plan.retain(|step| match &step.lookup {
+        Lookup::Search(criteria) => criteria.criteria().len() >= 2,
+        Lookup::NhsNumber(_) => true,
+    });
+    plan
+}
+
+/// The first `chars` characters of a normalised name, or `None` when it
+/// has none.
+fn prefix(normalised: &str, chars: usize) -> Option<String> {
+    let prefix: String = normalised.chars().take(chars).collect();
+    (!prefix.trim().is_empty()).then(|| prefix.trim_end().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bound_of_nothing_searched_is_everything() {
+        assert_eq!(best_score_failing(0), 100);
+        assert_eq!(best_score_failing(Criterion::DateOfBirth.bit()), 91);
+    }
+
+    #[test]
+    fn exact_sets_are_known() {
+        let dob_sex = SearchCriteria {
+            date_of_birth: NaiveDate::from_ymd_opt(1970, 1, 1),
+            gender: Some(Sex::Male),
+            ..SearchCriteria::default()
+        };
+        assert!(dob_sex.finds_every_exact_match());
+        let postcode = SearchCriteria {
+            postcode: Some("ZZ99 1AB".into()),
+            first_name: Some("a".into()),
+            ..SearchCriteria::default()
+        };
+        assert!(!postcode.finds_every_exact_match());
+    }
+}

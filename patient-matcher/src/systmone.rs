@@ -1,0 +1,360 @@
+//! Matching against SystmOne itself, through any
+//! [`SystmOneApi`] (a [`Client`](systmone_client::client::Client), or a
+//! mock of it): the search plan ([`find_patient`], [`run_plan`]) and the
+//! manual match by NHS number ([`manual_match`]).
+//!
+//! Feature `systmone`.
+
+use chrono::NaiveDate;
+use econsult_model::{
+    Demographics, NhsNumber, NhsNumberError, PersonName, Phone, PhoneKind, PhoneNumber, Postcode,
+};
+use systmone_client::client::{Error, ErrorKind, SystmOneApi};
+use systmone_client::proto::{
+    self, Filter, GetPatientRecord, Identity, PatientDemographics, PatientSearch,
+    PatientSearchResult,
+};
+
+use crate::manual::ManualMatch;
+use crate::outcome::{Candidate, MatchConfig, MatchOutcome};
+use crate::planner::{Lookup, PlannedLookup, SearchCriteria, SearchPlanner, StopReason};
+
+/// A patient SystmOne returned: their identity (to save to their record)
+/// and their demographics (to show beside the submission).
+#[derive(Debug, Clone, Eq)]
+pub struct SystmOnePatient {
+    /// How SystmOne identifies them.
+    pub identity: Identity,
+    /// Their demographics as SystmOne holds them.
+    pub demographics: Demographics,
+}
+
+impl PartialEq for SystmOnePatient {
+    /// The same patient: the same NHS number, or pseudo number, or
+    /// Strategic Reporting identifier (a search and a record read can
+    /// carry different subsets of them).
+    fn eq(&self, other: &Self) -> bool {
+        let same = |a: &Option<String>, b: &Option<String>| matches!((a.as_deref(), b.as_deref()), (Some(x), Some(y)) if !x.trim().is_empty() && x.trim() == y.trim());
+        let (a, b) = (&self.identity, &other.identity);
+        same(&a.nhs_number, &b.nhs_number)
+            || same(&a.pseudo_number, &b.pseudo_number)
+            || same(
+                &a.strategic_reporting_identifier,
+                &b.strategic_reporting_identifier,
+            )
+            || (a == b && a != &Identity::default())
+    }
+}
+
+/// What a search plan found, and what it cost.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SearchReport {
+    /// The decision.
+    pub outcome: MatchOutcome<SystmOnePatient>,
+    /// The lookups made, in order: each cost a second of SystmOne's budget.
+    pub lookups: Vec<PlannedLookup>,
+    /// How many lookups the plan held: the worst case.
+    pub planned: usize,
+    /// Why the plan stopped.
+    pub stop_reason: StopReason,
+    /// Results SystmOne returned that could not be compared (no first name
+    /// or surname): counted, never silently dropped.
+    pub unreadable_results: usize,
+}
+
+/// A lookup failed; the search was abandoned.
+#[derive(Debug, thiserror::Error)]
+#[error("patient search stopped after {lookups_made} lookup(s): {lookup} failed: {source}")]
+pub struct SearchError {
+    /// The lookup that failed.
+    pub lookup: PlannedLookup,
+    /// The lookups that succeeded before it.
+    pub lookups_made: usize,
+    /// Why. Searches are reads: retrying the whole match is safe.
+    #[source]
+    pub source: Error,
+}
+
+/// Finds the patient in SystmOne with the fewest lookups: see
+/// [`SearchPlanner`] for the plan and when it stops.
+///
+/// ```no_run
+/// # async fn demo(client: systmone_client::client::Client, submission: econsult_model::Demographics)
+/// # -> Result<(), Box<dyn std::error::Error>> {
+/// use patient_matcher::{MatchConfig, MatchOutcome};
+/// use patient_matcher::systmone::find_patient;
+///
+/// let report = find_patient(&client, &submission, &MatchConfig::default()).await?;
+/// println!("{} lookup(s), stopped because {:?}", report.lookups.len(), report.stop_reason);
+/// if let MatchOutcome::AutoMatched(found) = &report.outcome {
+///     println!("auto-matched {:?}", found.patient.identity);
+/// }
+/// # Ok(()) }
+/// ```
+pub async fn find_patient<A: SystmOneApi + ?Sized>(
+    api: &A,
+    submission: &Demographics,
+    config: &MatchConfig,
+) -> Result<SearchReport, SearchError> {
+    run_plan(api, SearchPlanner::new(submission, *config)).await
+}
+
+/// Runs a planner (for example one with a [budget](SearchPlanner::with_budget))
+/// through SystmOne.
+pub async fn run_plan<A: SystmOneApi + ?Sized>(
+    api: &A,
+    mut planner: SearchPlanner<SystmOnePatient>,
+) -> Result<SearchReport, SearchError> {
+    let planned = planner.plan().len();
+    let mut lookups = Vec::new();
+    let mut unreadable_results = 0;
+    while let Some(step) = planner.next_lookup().cloned() {
+        let found = match lookup(api, &step.lookup).await {
+            Ok(found) => found,
+            Err(source) => {
+                return Err(SearchError {
+                    lookup: step,
+                    lookups_made: lookups.len(),
+                    source,
+                });
+            }
+        };
+        unreadable_results += found.unreadable;
+        tracing::debug!(
+            lookup = lookups.len() + 1,
+            found = found.candidates.len(),
+            "patient lookup made"
+        );
+        lookups.push(step);
+        planner.record(found.candidates);
+    }
+    Ok(SearchReport {
+        stop_reason: planner.stop_reason().unwrap_or(StopReason::PlanExhausted),
+        outcome: planner.finish(),
+        lookups,
+        planned,
+        unreadable_results,
+    })
+}
+
+/// Candidates from one lookup, and how many results could not be read.
+struct Found {
+    candidates: Vec<Candidate<SystmOnePatient>>,
+    unreadable: usize,
+}
+
+async fn lookup<A: SystmOneApi + ?Sized>(api: &A, lookup: &Lookup) -> Result<Found, Error> {
+    match lookup {
+        Lookup::Search(criteria) => {
+            let response = api.patient_search(patient_search(criteria)).await?;
+            let total = response.results.len();
+            let candidates: Vec<_> = response
+                .results
+                .into_iter()
+                .filter_map(from_search_result)
+                .collect();
+            if candidates.len() < total {
+                tracing::warn!(
+                    unreadable = total - candidates.len(),
+                    "SystmOne returned patients without a first name or surname; they cannot be matched"
+                );
+            }
+            Ok(Found {
+                unreadable: total - candidates.len(),
+                candidates,
+            })
+        }
+        Lookup::NhsNumber(nhs_number) => match fetch_demographics(api, *nhs_number).await {
+            Ok(Some(candidate)) => Ok(Found {
+                candidates: vec![candidate],
+                unreadable: 0,
+            }),
+            Ok(None) => Ok(Found {
+                candidates: Vec::new(),
+                unreadable: 1,
+            }),
+            // SystmOne refuses an NHS number it does not know with a
+            // permanent error (its text is not published): nobody found.
+            Err(error) if error.kind() == ErrorKind::SystmOnePermanent => Ok(Found {
+                candidates: Vec::new(),
+                unreadable: 0,
+            }),
+            Err(error) => Err(error),
+        },
+    }
+}
+
+fn patient_search(criteria: &SearchCriteria) -> PatientSearch {
+    PatientSearch {
+        first_name: criteria.first_name.clone(),
+        surname: criteria.surname.clone(),
+        date_of_birth: criteria.date_of_birth,
+        post_code: criteria.postcode.clone(),
+        telephone: criteria.telephone.clone(),
+        gender: criteria.gender.map(proto::Sex::from),
+    }
+}
+
+/// Why a manual match did not produce a patient to confirm.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ManualMatchError {
+    /// The typed number is not a valid NHS number; nothing was sent.
+    #[error("{0}; nothing was sent to SystmOne")]
+    InvalidNhsNumber(#[from] NhsNumberError),
+    /// SystmOne has no patient with this NHS number (it refused the read).
+    #[error(
+        "SystmOne found no patient with NHS number {nhs_number}: check the number with the patient; if it is right, they may not be registered at this practice"
+    )]
+    NotFound {
+        /// The number asked for.
+        nhs_number: NhsNumber,
+        /// SystmOne's own words (log at debug: may quote the number).
+        message: String,
+    },
+    /// SystmOne answered without usable demographics.
+    #[error(
+        "SystmOne returned the record for NHS number {nhs_number} without a usable name, so it cannot be shown for confirmation; open the record in SystmOne instead"
+    )]
+    Unreadable {
+        /// The number asked for.
+        nhs_number: NhsNumber,
+    },
+    /// The read failed (SystmOne unreachable, device not approved…).
+    #[error("could not read the patient's demographics from SystmOne: {0}")]
+    SystmOne(#[source] Error),
+}
+
+/// Manual match: validates the typed NHS number (nothing is sent when it is
+/// invalid), reads the patient's demographics from SystmOne (a
+/// demographics-only `GetPatientRecord`, exempt from the 30-second limit)
+/// and compares them with the submission for a person to confirm.
+///
+/// ```no_run
+/// # async fn demo(client: systmone_client::client::Client, submission: econsult_model::Demographics)
+/// # -> Result<(), Box<dyn std::error::Error>> {
+/// use patient_matcher::systmone::manual_match;
+///
+/// let found = manual_match(&client, "999 000 0018", &submission).await?;
+/// for finding in found.findings() {
+///     println!("{finding}");
+/// }
+/// # Ok(()) }
+/// ```
+pub async fn manual_match<A: SystmOneApi + ?Sized>(
+    api: &A,
+    typed_nhs_number: &str,
+    submission: &Demographics,
+) -> Result<ManualMatch<SystmOnePatient>, ManualMatchError> {
+    let nhs_number = crate::manual::parse_nhs_number(typed_nhs_number)?;
+    match fetch_demographics(api, nhs_number).await {
+        Ok(Some(candidate)) => Ok(ManualMatch::new(submission, candidate)),
+        Ok(None) => Err(ManualMatchError::Unreadable { nhs_number }),
+        Err(Error::SystmOne {
+            message,
+            permanent: true,
+            ..
+        }) => Err(ManualMatchError::NotFound {
+            nhs_number,
+            message,
+        }),
+        Err(error) => Err(ManualMatchError::SystmOne(error)),
+    }
+}
+
+/// Reads one patient's demographics; `None` when the answer has no usable
+/// name.
+async fn fetch_demographics<A: SystmOneApi + ?Sized>(
+    api: &A,
+    nhs_number: NhsNumber,
+) -> Result<Option<Candidate<SystmOnePatient>>, Error> {
+    let request = GetPatientRecord {
+        identity: Some(Identity::nhs(nhs_number)),
+        filter: Some(Filter::demographics_only()),
+        ..GetPatientRecord::default()
+    };
+    let response = api.get_patient_record(request).await?;
+    let mut identity = response.identity;
+    if identity.nhs_number.is_none() && identity.pseudo_number.is_none() {
+        identity.nhs_number = Some(nhs_number.as_str().to_owned());
+    }
+    Ok(response
+        .demographics
+        .and_then(|d| from_record_demographics(identity, &d)))
+}
+
+fn from_search_result(result: PatientSearchResult) -> Option<Candidate<SystmOnePatient>> {
+    let telephones: Vec<&str> = result.telephone.as_deref().into_iter().collect();
+    let postcode = result.address.as_ref().and_then(|a| a.postcode.as_deref());
+    let demographics = demographics(
+        &result.identity,
+        (&result.first_name, &result.surname),
+        result.date_of_birth,
+        &result.sex,
+        postcode,
+        &telephones,
+    )?;
+    Some(Candidate {
+        patient: SystmOnePatient {
+            identity: result.identity,
+            demographics: demographics.clone(),
+        },
+        demographics,
+    })
+}
+
+fn from_record_demographics(
+    identity: Identity,
+    record: &PatientDemographics,
+) -> Option<Candidate<SystmOnePatient>> {
+    let telephones: Vec<&str> = record.telephones().collect();
+    let postcode = record.address.as_ref().and_then(|a| a.postcode.as_deref());
+    let demographics = demographics(
+        &identity,
+        (&record.first_name, &record.surname),
+        record.date_of_birth,
+        &record.sex,
+        postcode,
+        &telephones,
+    )?;
+    Some(Candidate {
+        patient: SystmOnePatient {
+            identity,
+            demographics: demographics.clone(),
+        },
+        demographics,
+    })
+}
+
+/// Demographics from SystmOne's fields, leniently: a postcode or number
+/// that does not parse is left out (it is only supporting evidence); a
+/// missing name makes the patient unmatchable.
+fn demographics(
+    identity: &Identity,
+    (first_name, surname): (&str, &str),
+    date_of_birth: NaiveDate,
+    sex: &proto::Sex,
+    postcode: Option<&str>,
+    telephones: &[&str],
+) -> Option<Demographics> {
+    let name = PersonName::new(first_name, surname).ok()?;
+    let sex = match sex {
+        proto::Sex::Male => econsult_model::Sex::Male,
+        proto::Sex::Female => econsult_model::Sex::Female,
+        proto::Sex::Indeterminate => econsult_model::Sex::Indeterminate,
+        _ => econsult_model::Sex::Unknown,
+    };
+    let mut demographics = Demographics::new(name, date_of_birth, sex);
+    demographics.postcode = postcode.and_then(|p| Postcode::parse(p).ok());
+    demographics.phones = telephones
+        .iter()
+        .filter_map(|t| PhoneNumber::parse(t).ok())
+        .map(|number| Phone {
+            kind: PhoneKind::Home,
+            number,
+        })
+        .collect();
+    demographics.nhs_number = identity.validated_nhs_number().and_then(Result::ok);
+    Some(demographics)
+}
