@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use chrono::NaiveDate;
-use econsult_model::{EmailAddress, NhsNumber, PhoneNumber, Postcode, Sex};
+use econsult_model::{
+    Demographics, EmailAddress, NameError, NhsNumber, PersonName, Phone, PhoneKind, PhoneNumber,
+    Postcode, Sex,
+};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -114,6 +117,51 @@ pub struct PatientSeed {
         deserialize_with = "optional"
     )]
     pub email: Option<EmailAddress>,
+}
+
+impl PatientSeed {
+    /// The patient's demographics in the model's form, as a matcher or a
+    /// vendor's patient list holds them: name (title and middle names
+    /// included), date of birth, sex, postcode, home and mobile numbers,
+    /// email and NHS number (a pseudo number is not an NHS number and is
+    /// left out).
+    ///
+    /// ```
+    /// use systmone_client::mock::synthetic_patients;
+    ///
+    /// let patient = &synthetic_patients(1, 7)[0];
+    /// let demographics = patient.demographics()?;
+    /// assert_eq!(demographics.name.surname(), patient.surname);
+    /// assert_eq!(demographics.nhs_number, patient.nhs_number);
+    /// # Ok::<(), econsult_model::NameError>(())
+    /// ```
+    pub fn demographics(&self) -> Result<Demographics, NameError> {
+        let mut name = PersonName::new(&self.first_name, &self.surname)?;
+        if let Some(title) = &self.title {
+            name = name.with_title(title)?;
+        }
+        if let Some(middle) = &self.middle_names {
+            name = name.with_middle_names(middle.split_whitespace())?;
+        }
+        let mut demographics = Demographics::new(name, self.date_of_birth, self.sex);
+        demographics.postcode = self.postcode.clone();
+        let phones = [
+            (PhoneKind::Home, &self.home_telephone),
+            (PhoneKind::Mobile, &self.mobile_telephone),
+        ];
+        demographics.phones = phones
+            .into_iter()
+            .filter_map(|(kind, number)| {
+                Some(Phone {
+                    kind,
+                    number: number.clone()?,
+                })
+            })
+            .collect();
+        demographics.email = self.email.clone();
+        demographics.nhs_number = self.nhs_number;
+        Ok(demographics)
+    }
 }
 
 /// Every key a patient object may have, in the order the documentation
