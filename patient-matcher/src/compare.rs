@@ -5,8 +5,9 @@
 //!
 //! A score is the sum of each field's points, clamped to 0–100. The four
 //! fields of the exact rule carry 90; postcode and telephone are supporting
-//! evidence worth 5 each; an NHS number adds 10 when it matches and takes
-//! 40 away when it differs.
+//! evidence worth 5 each. An NHS number adds 25 when it matches (enough,
+//! with a few fields agreeing, to suggest a patient whose details have all
+//! changed; never enough alone) and takes 40 away when it differs.
 //!
 //! | Field | Same | Partial agreements | Different |
 //! |---|---|---|---|
@@ -17,7 +18,7 @@
 //! | Sex | 10 | not known on one side 4 | 0 |
 //! | Postcode | 5 | same outward code 2 | 0 |
 //! | Telephone | 5 | | 0 |
-//! | NHS number | +10 | | −40 |
+//! | NHS number | +25 | | −40 |
 
 use std::fmt;
 
@@ -221,6 +222,9 @@ pub struct Comparison {
     /// NHS numbers.
     pub nhs_number: Evidence,
 }
+
+/// Points an agreeing NHS number adds.
+pub(crate) const NHS_NUMBER_SAME: i32 = 25;
 
 /// Points lost when the names only agree once swapped.
 pub(crate) const SWAP_PENALTY: i32 = 4;
@@ -551,7 +555,7 @@ pub(crate) fn telephone_points(evidence: Evidence) -> i32 {
 
 pub(crate) fn nhs_points(evidence: Evidence) -> i32 {
     match evidence {
-        Evidence::Same => 10,
+        Evidence::Same => NHS_NUMBER_SAME,
         Evidence::Different => -40,
         _ => 0,
     }

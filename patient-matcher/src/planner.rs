@@ -25,7 +25,7 @@ use std::fmt;
 use chrono::NaiveDate;
 use econsult_model::{Demographics, NhsNumber, Sex};
 
-use crate::compare::{Evidence, SWAP_PENALTY, compare_views};
+use crate::compare::{Evidence, NHS_NUMBER_SAME, SWAP_PENALTY, compare_views};
 use crate::outcome::{Candidate, MatchConfig, MatchOutcome, Ranking};
 use crate::person::Prepared;
 
@@ -404,7 +404,7 @@ impl<P: PartialEq> SearchPlanner<P> {
             )
         });
         let nhs = if self.submission.has_nhs_number() && !nhs_looked_up {
-            10
+            NHS_NUMBER_SAME
         } else {
             0
         };
@@ -555,5 +555,156 @@ mod tests {
             ..SearchCriteria::default()
         };
         assert!(!postcode.finds_every_exact_match());
+    }
+
+    mod bound {
+        //! The stop rule is only safe if no patient a search missed can
+        //! score above the bound for the criteria it failed.
+        use super::*;
+        use crate::normalise::normalise;
+        use econsult_model::{PersonName, Phone, PhoneKind};
+        use proptest::prelude::*;
+
+        const NAMES: &[&str] = &[
+            "Alex",
+            "Alix",
+            "Alexa",
+            "Bill",
+            "William",
+            "Zoë",
+            "Zoe",
+            "O'Brien",
+            "OBrien",
+            "Smith-Jones",
+            "Jones",
+            "Smith",
+            "Smyth",
+            "Schmidt",
+            "Élise",
+            "Elise",
+            "Kate",
+            "Catherine",
+            "Katherine",
+            "A",
+            "Van der Berg",
+            "Berg",
+        ];
+        const DATES: &[(i32, u32, u32)] = &[
+            (1970, 2, 1),
+            (1970, 1, 2),
+            (1971, 2, 1),
+            (1979, 2, 1),
+            (1970, 2, 11),
+            (2001, 12, 3),
+        ];
+        const POSTCODES: &[&str] = &["ZZ99 1AB", "ZZ99 2CD", "ZZ9 1AB"];
+        const PHONES: &[&str] = &["07700 900001", "07700 900002"];
+
+        fn person() -> impl Strategy<Value = Demographics> {
+            (
+                0..NAMES.len(),
+                0..NAMES.len(),
+                0..DATES.len(),
+                0..4usize,
+                proptest::option::of(0..POSTCODES.len()),
+                proptest::option::of(0..PHONES.len()),
+            )
+                .prop_map(|(first, surname, date, sex, postcode, phone)| {
+                    let (y, m, d) = DATES[date];
+                    let mut person = Demographics::new(
+                        PersonName::new(NAMES[first], NAMES[surname]).expect("valid name"),
+                        NaiveDate::from_ymd_opt(y, m, d).expect("valid date"),
+                        Sex::ALL[sex],
+                    );
+                    person.postcode = postcode.map(|p| POSTCODES[p].parse().expect("postcode"));
+                    person.phones = phone
+                        .map(|p| Phone {
+                            kind: PhoneKind::Mobile,
+                            number: PHONES[p].parse().expect("phone"),
+                        })
+                        .into_iter()
+                        .collect();
+                    person
+                })
+        }
+
+        /// The criteria of every planned search that `candidate` fails,
+        /// judged the way SystmOne judges them.
+        fn failed_criteria(plan: &[PlannedLookup], candidate: &Demographics) -> u8 {
+            let starts = |name: &str, prefix: &Option<String>| {
+                prefix
+                    .as_deref()
+                    .is_none_or(|p| normalise(name).starts_with(&normalise(p)))
+            };
+            let mut failed = 0;
+            for step in plan {
+                let Lookup::Search(c) = &step.lookup else {
+                    continue;
+                };
+                if !starts(candidate.name.first_name(), &c.first_name) {
+                    failed |= Criterion::FirstName.bit();
+                }
+                if !starts(candidate.name.surname(), &c.surname) {
+                    failed |= Criterion::Surname.bit();
+                }
+                if c.date_of_birth
+                    .is_some_and(|d| d != candidate.date_of_birth)
+                {
+                    failed |= Criterion::DateOfBirth.bit();
+                }
+                if c.gender.is_some_and(|g| g != candidate.sex) {
+                    failed |= Criterion::Gender.bit();
+                }
+                if c.postcode
+                    .as_deref()
+                    .is_some_and(|p| candidate.postcode.as_ref().is_none_or(|q| q.as_str() != p))
+                {
+                    failed |= Criterion::Postcode.bit();
+                }
+                if c.telephone
+                    .as_deref()
+                    .is_some_and(|t| !candidate.phones.iter().any(|q| q.number.digits() == t))
+                {
+                    failed |= Criterion::Telephone.bit();
+                }
+            }
+            failed
+        }
+
+        /// A candidate that shares each field with `a` or takes it from `b`,
+        /// so that near-misses (one or two fields off) are common.
+        fn mix(a: &Demographics, b: &Demographics, take_b: [bool; 6]) -> Demographics {
+            let pick = |i: usize| take_b[i];
+            let first = if pick(0) { b } else { a }.name.first_name();
+            let surname = if pick(1) { b } else { a }.name.surname();
+            let mut out = Demographics::new(
+                PersonName::new(first, surname).expect("valid name"),
+                if pick(2) { b } else { a }.date_of_birth,
+                if pick(3) { b } else { a }.sex,
+            );
+            out.postcode = if pick(4) { b } else { a }.postcode.clone();
+            out.phones = if pick(5) { b } else { a }.phones.clone();
+            out
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+            #[test]
+            fn no_missed_patient_scores_above_the_bound(
+                submission in person(),
+                other in person(),
+                take_other in proptest::array::uniform6(proptest::bool::weighted(0.3)),
+            ) {
+                let candidate = mix(&submission, &other, take_other);
+                let planner = SearchPlanner::<u8>::new(&submission, MatchConfig::default());
+                let failed = failed_criteria(planner.plan(), &candidate);
+                let score = crate::compare(&submission, &candidate).score().value();
+                prop_assert!(
+                    i32::from(score) <= best_score_failing(failed),
+                    "score {} above bound {} for failed criteria {:06b}",
+                    score, best_score_failing(failed), failed
+                );
+            }
+        }
     }
 }
