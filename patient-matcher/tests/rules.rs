@@ -40,30 +40,23 @@ fn decide_with(
     let listed = match_candidates(submission, candidates, config);
     let index = PatientIndex::build(practice.iter().cloned().enumerate()).unwrap();
     let indexed = index.find(submission, config);
-    let summary = |o: &MatchOutcome<usize>| match o {
-        MatchOutcome::AutoMatched(s) => format!("auto {}", s.patient),
-        MatchOutcome::NotMatched { suggestions } => format!(
-            "suggested {:?}",
-            suggestions
-                .iter()
-                .map(|s| (s.patient, s.score.value(), s.ambiguous))
-                .collect::<Vec<_>>()
-        ),
-        MatchOutcome::NoResults { .. } => "none".to_owned(),
-    };
-    let indexed_summary = match &indexed {
-        MatchOutcome::AutoMatched(s) => format!("auto {}", s.patient),
-        MatchOutcome::NotMatched { suggestions } => format!(
-            "suggested {:?}",
-            suggestions
-                .iter()
-                .map(|s| (*s.patient, s.score.value(), s.ambiguous))
-                .collect::<Vec<_>>()
-        ),
-        MatchOutcome::NoResults { .. } => "none".to_owned(),
-    };
-    assert_eq!(summary(&listed), indexed_summary, "list and index disagree");
+    assert_eq!(summary(&listed), summary(&indexed), "list and index disagree");
     listed
+}
+
+/// An outcome in a line, so that outcomes over different key types compare.
+fn summary<P: std::fmt::Debug>(outcome: &MatchOutcome<P>) -> String {
+    match outcome {
+        MatchOutcome::AutoMatched(s) => format!("auto {:?}", s.patient),
+        MatchOutcome::NotMatched { suggestions } => format!(
+            "suggested {:?}",
+            suggestions
+                .iter()
+                .map(|s| format!("{:?}:{}:{}", s.patient, s.score, s.ambiguous))
+                .collect::<Vec<_>>()
+        ),
+        MatchOutcome::NoResults { .. } => "none".to_owned(),
+    }
 }
 
 fn only_suggestion(outcome: MatchOutcome<usize>) -> patient_matcher::Suggestion<usize> {
