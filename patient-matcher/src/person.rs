@@ -1,6 +1,8 @@
 //! A person prepared for comparison: names normalised once, their sounds
 //! worked out once, and the supporting evidence reduced to small keys.
 
+use std::sync::OnceLock;
+
 use chrono::NaiveDate;
 use econsult_model::{Demographics, Sex};
 
@@ -28,8 +30,9 @@ use crate::phonetic::Sound;
 pub struct Prepared {
     first_name: String,
     surname: String,
-    first_sound: Sound,
-    surname_sound: Sound,
+    /// The names' sounds, worked out when first needed: an exact lookup
+    /// does without them.
+    sounds: OnceLock<[Sound; 2]>,
     date_of_birth: NaiveDate,
     sex: Sex,
     postcode: PostcodeKey,
@@ -50,8 +53,7 @@ impl Prepared {
         phones.sort_unstable();
         phones.dedup();
         Self {
-            first_sound: Sound::of(&first_name),
-            surname_sound: Sound::of(&surname),
+            sounds: OnceLock::new(),
             first_name,
             surname,
             date_of_birth: demographics.date_of_birth,
@@ -89,14 +91,17 @@ impl Prepared {
 
     /// A borrowed view for comparison.
     pub(crate) fn view(&self) -> PersonView<'_> {
+        let [first_sound, surname_sound] = *self
+            .sounds
+            .get_or_init(|| [Sound::of(&self.first_name), Sound::of(&self.surname)]);
         PersonView {
             first_name: NameView {
                 text: &self.first_name,
-                sound: self.first_sound,
+                sound: first_sound,
             },
             surname: NameView {
                 text: &self.surname,
-                sound: self.surname_sound,
+                sound: surname_sound,
             },
             date_of_birth: self.date_of_birth,
             sex: self.sex,

@@ -1,6 +1,8 @@
 //! Blocking tables: a sorted list of (key, patient) pairs per blocking key,
 //! so that a lookup reads only the patients who share a key.
 
+use chrono::{Datelike, NaiveDate};
+
 use super::columns::vec_bytes;
 
 /// Patients by one key, sorted by key.
@@ -35,9 +37,131 @@ impl<K: Ord + Copy> Table<K> {
     }
 }
 
+/// Patients by date of birth, found in constant time: rows sorted by date
+/// and, for every day from the earliest date to the latest, where that
+/// day's rows start.
+///
+/// A list whose dates span more than [`MAX_DENSE_DAYS`] (a date typed as
+/// year 9999, say) falls back to a sorted table, so one bad date cannot
+/// cost gigabytes.
+#[derive(Debug)]
+pub(super) enum DateTable {
+    Dense {
+        first_day: i32,
+        /// `starts[d]` is where day `first_day + d` starts in `rows`; one
+        /// more entry than days, for the end.
+        starts: Vec<u32>,
+        rows: Vec<u32>,
+    },
+    Sparse(Table<NaiveDate>),
+}
+
+/// The widest span of dates kept dense: about 2,900 years, 4 MiB of starts.
+const MAX_DENSE_DAYS: i64 = 1 << 20;
+
+impl DateTable {
+    pub(super) fn build(pairs: Vec<(NaiveDate, u32)>) -> Self {
+        let days = |d: &NaiveDate| d.num_days_from_ce();
+        let (Some(first), Some(last)) = (
+            pairs.iter().map(|(d, _)| days(d)).min(),
+            pairs.iter().map(|(d, _)| days(d)).max(),
+        ) else {
+            return Self::Sparse(Table::build(pairs));
+        };
+        let span = i64::from(last) - i64::from(first) + 1;
+        if span > MAX_DENSE_DAYS {
+            return Self::Sparse(Table::build(pairs));
+        }
+        let span = span as usize;
+        // Counting sort by day: count, turn counts into starts, place.
+        let mut starts = vec![0u32; span + 1];
+        for (date, _) in &pairs {
+            starts[(days(date) - first) as usize + 1] += 1;
+        }
+        for d in 1..=span {
+            starts[d] += starts[d - 1];
+        }
+        let mut next = starts.clone();
+        let mut rows = vec![0u32; pairs.len()];
+        for (date, row) in &pairs {
+            let slot = &mut next[(days(date) - first) as usize];
+            rows[*slot as usize] = *row;
+            *slot += 1;
+        }
+        Self::Dense {
+            first_day: first,
+            starts,
+            rows,
+        }
+    }
+
+    /// The patients born on `date`, in row order.
+    pub(super) fn rows(&self, date: NaiveDate) -> &[u32] {
+        match self {
+            Self::Sparse(table) => table.rows(date),
+            Self::Dense {
+                first_day,
+                starts,
+                rows,
+            } => {
+                let Ok(day) =
+                    usize::try_from(i64::from(date.num_days_from_ce()) - i64::from(*first_day))
+                else {
+                    return &[];
+                };
+                match (starts.get(day), starts.get(day + 1)) {
+                    (Some(start), Some(end)) => {
+                        rows.get(*start as usize..*end as usize).unwrap_or_default()
+                    }
+                    _ => &[],
+                }
+            }
+        }
+    }
+
+    pub(super) fn heap_bytes(&self) -> usize {
+        match self {
+            Self::Sparse(table) => table.heap_bytes(),
+            Self::Dense { starts, rows, .. } => vec_bytes(starts) + vec_bytes(rows),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn dates_dense_and_sparse_find_the_same_rows() {
+        let pairs = vec![
+            (date(1970, 2, 1), 0),
+            (date(1969, 12, 31), 1),
+            (date(1970, 2, 1), 2),
+            (date(2001, 1, 1), 3),
+        ];
+        let dense = DateTable::build(pairs.clone());
+        assert!(matches!(dense, DateTable::Dense { .. }));
+        let mut far = pairs;
+        far.push((date(9999, 12, 31), 4));
+        let sparse = DateTable::build(far);
+        assert!(matches!(sparse, DateTable::Sparse(_)));
+        for table in [&dense, &sparse] {
+            assert_eq!(table.rows(date(1970, 2, 1)), [0, 2]);
+            assert_eq!(table.rows(date(1969, 12, 31)), [1]);
+            assert!(table.rows(date(1970, 2, 2)).is_empty());
+            assert!(table.rows(date(1800, 1, 1)).is_empty());
+            assert!(table.rows(date(3000, 1, 1)).is_empty());
+        }
+        assert!(
+            DateTable::build(Vec::new())
+                .rows(date(1970, 1, 1))
+                .is_empty()
+        );
+    }
 
     #[test]
     fn rows_by_key() {

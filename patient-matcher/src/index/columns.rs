@@ -91,6 +91,22 @@ impl Columns {
         self.dates_of_birth.get(row as usize).copied()
     }
 
+    /// Patient `row`'s normalised first name and surname, and sex: all
+    /// the exact rule reads.
+    pub(super) fn exact_fields(&self, row: u32) -> Option<(&str, &str, Sex)> {
+        let i = row as usize;
+        let start = match i.checked_sub(1) {
+            Some(previous) => self.name_ends.get(previous)?[1] as usize,
+            None => 0,
+        };
+        let [first_end, surname_end] = *self.name_ends.get(i)?;
+        Some((
+            self.names.get(start..first_end as usize)?,
+            self.names.get(first_end as usize..surname_end as usize)?,
+            *self.sexes.get(i)?,
+        ))
+    }
+
     pub(super) fn sounds(&self, row: u32) -> Option<[Sound; 2]> {
         self.sounds.get(row as usize).copied()
     }

@@ -6,7 +6,7 @@ mod columns;
 use chrono::{Datelike, NaiveDate};
 use econsult_model::Demographics;
 
-use self::blocks::Table;
+use self::blocks::{DateTable, Table};
 use self::columns::{Columns, vec_bytes};
 use crate::compare::{Evidence, compare_views};
 use crate::outcome::{MatchConfig, MatchOutcome, Ranking};
@@ -26,7 +26,8 @@ use crate::person::Prepared;
 ///   also the date with day and month swapped and a year either side;
 /// - how the surname and first name sound (Double Metaphone), also
 ///   swapped: a date of birth slip with the names right or misspelt;
-/// - telephone number and NHS number: anything else they agree on.
+/// - telephone number (unless more than 20 patients share it, like a care
+///   home's) and NHS number: anything else they agree on.
 ///
 /// ```
 /// use chrono::NaiveDate;
@@ -55,7 +56,7 @@ use crate::person::Prepared;
 pub struct PatientIndex<K> {
     keys: Vec<K>,
     columns: Columns,
-    by_date_of_birth: Table<NaiveDate>,
+    by_date_of_birth: DateTable,
     by_sound: Table<u32>,
     by_telephone: Table<u64>,
     by_nhs_number: Table<u64>,
@@ -109,7 +110,7 @@ impl<K> PatientIndex<K> {
 
     fn with_blocks(keys: Vec<K>, columns: Columns) -> Self {
         let rows = 0..columns.len() as u32;
-        let by_date_of_birth = Table::build(
+        let by_date_of_birth = DateTable::build(
             rows.clone()
                 .filter_map(|r| Some((columns.date_of_birth(r)?, r)))
                 .collect(),
@@ -175,17 +176,18 @@ impl<K> PatientIndex<K> {
     }
 
     fn exact_rows<'a>(&'a self, submission: &'a Prepared) -> impl Iterator<Item = u32> + 'a {
-        let ours = submission.view();
         self.by_date_of_birth
             .rows(submission.date_of_birth())
             .iter()
             .copied()
             .filter(move |row| {
-                self.columns.view(*row).is_some_and(|theirs| {
-                    theirs.sex == ours.sex
-                        && theirs.first_name.text == ours.first_name.text
-                        && theirs.surname.text == ours.surname.text
-                })
+                self.columns
+                    .exact_fields(*row)
+                    .is_some_and(|(first, surname, sex)| {
+                        sex == submission.sex()
+                            && first == submission.first_name()
+                            && surname == submission.surname()
+                    })
             })
     }
 
@@ -198,7 +200,6 @@ impl<K> PatientIndex<K> {
 
     /// [`find`](Self::find) for a submission already prepared.
     pub fn find_prepared(&self, submission: &Prepared, config: &MatchConfig) -> MatchOutcome<&K> {
-        let ours = submission.view();
         let mut exact = self.exact_rows(submission);
         // The fast path: exactly one exact match, and no NHS number
         // against it.
@@ -206,13 +207,14 @@ impl<K> PatientIndex<K> {
             && let Some(theirs) = self.columns.view(only)
             && let Some(key) = self.keys.get(only as usize)
         {
-            let comparison = compare_views(&ours, &theirs);
+            let comparison = compare_views(&submission.view(), &theirs);
             if comparison.nhs_number != Evidence::Different {
                 let mut ranking = Ranking::new();
                 ranking.add(key, comparison);
                 return ranking.decide(config);
             }
         }
+        let ours = submission.view();
         let mut ranking = Ranking::new();
         for row in self.candidate_rows(submission) {
             if let (Some(theirs), Some(key)) = (self.columns.view(row), self.keys.get(row as usize))
@@ -242,7 +244,12 @@ impl<K> PatientIndex<K> {
             }
         }
         for phone in ours.phones {
-            rows.extend_from_slice(self.by_telephone.rows(phone.0));
+            let sharing = self.by_telephone.rows(phone.0);
+            // A number many patients share (a care home's, a practice
+            // placeholder) identifies nobody: not worth comparing them all.
+            if sharing.len() <= MAX_SHARING_A_TELEPHONE {
+                rows.extend_from_slice(sharing);
+            }
         }
         if let Some(nhs) = ours.nhs_number {
             rows.extend_from_slice(self.by_nhs_number.rows(nhs.0));
@@ -252,6 +259,10 @@ impl<K> PatientIndex<K> {
         rows
     }
 }
+
+/// The most patients a telephone number may be shared by and still be a
+/// blocking key.
+const MAX_SHARING_A_TELEPHONE: usize = 20;
 
 /// The blocking key of a surname's and a first name's sounds; none when
 /// either has no sound (no Latin letters), which would lump together
