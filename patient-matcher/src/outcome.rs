@@ -99,6 +99,7 @@ pub enum MatchOutcome<P> {
     NotMatched {
         /// Ranked: exact matches of the four fields first (then marked
         /// ambiguous, or blocked by a differing NHS number), then by score.
+        /// Never empty: with nothing to suggest the outcome is `NoResults`.
         suggestions: Vec<Suggestion<P>>,
     },
     /// Nothing plausible.
