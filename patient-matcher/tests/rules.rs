@@ -40,7 +40,11 @@ fn decide_with(
     let listed = match_candidates(submission, candidates, config);
     let index = PatientIndex::build(practice.iter().cloned().enumerate()).unwrap();
     let indexed = index.find(submission, config);
-    assert_eq!(summary(&listed), summary(&indexed), "list and index disagree");
+    assert_eq!(
+        summary(&listed),
+        summary(&indexed),
+        "list and index disagree"
+    );
     listed
 }
 
