@@ -442,16 +442,16 @@ fn compare_dates(ours: NaiveDate, theirs: NaiveDate) -> DateAgreement {
     {
         return DateAgreement::DayAndMonthSwapped;
     }
-    let digits = |d: NaiveDate| format!("{:04}{:02}{:02}", d.year(), d.month(), d.day());
-    let (a, b) = (digits(ours), digits(theirs));
-    if a.len() == b.len() && a.bytes().zip(b.bytes()).filter(|(x, y)| x != y).count() == 1 {
-        return DateAgreement::OneDigitWrong;
-    }
     if ours.month() == theirs.month()
         && ours.day() == theirs.day()
         && (ours.year() - theirs.year()).abs() == 1
     {
         return DateAgreement::YearOneOut;
+    }
+    let digits = |d: NaiveDate| format!("{:04}{:02}{:02}", d.year(), d.month(), d.day());
+    let (a, b) = (digits(ours), digits(theirs));
+    if a.len() == b.len() && a.bytes().zip(b.bytes()).filter(|(x, y)| x != y).count() == 1 {
+        return DateAgreement::OneDigitWrong;
     }
     DateAgreement::Different
 }

@@ -89,11 +89,28 @@ impl Prepared {
         self.nhs_number.is_some()
     }
 
+    /// A borrowed view for comparing with a candidate whose names are
+    /// known to be the same: the names' sounds are left unworked (a
+    /// comparison reads them only when names differ).
+    pub(crate) fn view_for_exact(&self) -> PersonView<'_> {
+        self.view_with_sounds([Sound::default(); 2])
+    }
+
+    /// The normalised names' first letters with accents set aside, for a
+    /// cheap "could these names agree at all" test.
+    pub(crate) fn initials(&self) -> [Option<char>; 2] {
+        [&self.first_name, &self.surname].map(|name| crate::normalise::fold(name).chars().next())
+    }
+
     /// A borrowed view for comparison.
     pub(crate) fn view(&self) -> PersonView<'_> {
-        let [first_sound, surname_sound] = *self
+        let sounds = *self
             .sounds
             .get_or_init(|| [Sound::of(&self.first_name), Sound::of(&self.surname)]);
+        self.view_with_sounds(sounds)
+    }
+
+    fn view_with_sounds(&self, [first_sound, surname_sound]: [Sound; 2]) -> PersonView<'_> {
         PersonView {
             first_name: NameView {
                 text: &self.first_name,

@@ -357,11 +357,17 @@ impl<P: PartialEq> SearchPlanner<P> {
             .iter()
             .filter(|s| s.comparison.is_exact())
             .collect();
+        // Exact matches rank first and every one is known: nothing unseen
+        // can change the decision. Unless one has another NHS number than
+        // the one given: then the number's owner is looked up first, so
+        // that they are shown too.
+        let nhs_owner_known = !self.plan_has_nhs_lookup_left();
         if self.exact_set_complete
             && !exact.is_empty()
-            && exact
-                .iter()
-                .all(|s| s.comparison.nhs_number != Evidence::Different)
+            && (nhs_owner_known
+                || exact
+                    .iter()
+                    .all(|s| s.comparison.nhs_number != Evidence::Different))
         {
             return Some(StopReason::ExactMatchSettled);
         }
@@ -371,6 +377,13 @@ impl<P: PartialEq> SearchPlanner<P> {
         let best = compared.iter().map(|s| s.score.value()).max().unwrap_or(0);
         let bar = best.max(self.config.threshold());
         (self.unseen_bound() < i32::from(bar)).then_some(StopReason::NothingBetterUnseen)
+    }
+
+    /// Whether an NHS-number lookup is still to be made and still useful.
+    fn plan_has_nhs_lookup_left(&self) -> bool {
+        self.plan.iter().skip(self.next).any(|step| {
+            matches!(step.lookup, Lookup::NhsNumber(_)) && !self.is_useless(&step.lookup)
+        })
     }
 
     /// A lookup that cannot find anyone new worth finding.

@@ -322,6 +322,13 @@ fn every_suggestion_reason_is_found_and_explained() {
             check: |c| c.date_of_birth == DateAgreement::YearOneOut,
             text: "a year out",
         },
+        // A year out in its last digit is a year out, not just a digit.
+        Case {
+            declared: person("Alex", "Testpatient", "1971-02-01", Sex::Female),
+            recorded: alex(),
+            check: |c| c.date_of_birth == DateAgreement::YearOneOut,
+            text: "a year out",
+        },
         Case {
             declared: person("Alex", "Testpatient", "1970-02-01", Sex::Male),
             recorded: alex(),

@@ -153,6 +153,28 @@ async fn identical_patients_cost_one_search_and_are_ambiguous() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn identical_patients_and_an_nhs_number_cost_one_search() {
+    let (mock, client) = start().await;
+    let sam = declared(&practice()[3], |d| d.nhs_number = Some(nhs(4)));
+    let report = find_patient(&client, &sam, &MatchConfig::default())
+        .await
+        .unwrap();
+    // The number's owner is among the exact matches found: nothing to look
+    // up, and nothing unseen can change the decision.
+    assert_eq!((searches(&mock), record_reads(&mock)), (1, 0));
+    assert_eq!(report.stop_reason, StopReason::ExactMatchSettled);
+    let suggestions = report.outcome.suggestions();
+    assert_eq!(suggestions.len(), 2);
+    assert!(suggestions.iter().all(|s| s.ambiguous));
+    // The NHS number ranks its owner first.
+    assert_eq!(
+        suggestions[0].patient.identity.nhs_number.as_deref(),
+        Some(nhs(4).as_str())
+    );
+    assert_eq!(suggestions[1].comparison.nhs_number, Evidence::Different);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_nickname_with_agreeing_contact_details_costs_one_search() {
     let (mock, client) = start().await;
     let william = &practice()[0];

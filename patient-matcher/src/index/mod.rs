@@ -207,7 +207,8 @@ impl<K> PatientIndex<K> {
             && let Some(theirs) = self.columns.view(only)
             && let Some(key) = self.keys.get(only as usize)
         {
-            let comparison = compare_views(&submission.view(), &theirs);
+            // Both names are the same, so their sounds are never read.
+            let comparison = compare_views(&submission.view_for_exact(), &theirs);
             if comparison.nhs_number != Evidence::Different {
                 let mut ranking = Ranking::new();
                 ranking.add(key, comparison);
@@ -231,6 +232,19 @@ impl<K> PatientIndex<K> {
         let mut rows: Vec<u32> = Vec::new();
         for date in date_slips(ours.date_of_birth) {
             rows.extend_from_slice(self.by_date_of_birth.rows(date));
+        }
+        // A date one digit out with a name that sounds different shares no
+        // other key: look at those dates too, but only at patients whose
+        // names could agree with the submission's at all.
+        let initials = submission.initials();
+        for date in one_digit_slips(ours.date_of_birth) {
+            rows.extend(
+                self.by_date_of_birth
+                    .rows(date)
+                    .iter()
+                    .filter(|row| self.names_could_agree(**row, &initials, &ours))
+                    .copied(),
+            );
         }
         let (first, surname) = (ours.first_name.sound, ours.surname.sound);
         for (a, b) in [
@@ -258,6 +272,33 @@ impl<K> PatientIndex<K> {
         rows.dedup();
         rows
     }
+
+    /// Whether patient `row`'s names could agree with the submission's:
+    /// an initial in common (either name, either way round) or a sound in
+    /// common. Cheap: no string comparison beyond first letters.
+    fn names_could_agree(
+        &self,
+        row: u32,
+        initials: &[Option<char>; 2],
+        ours: &crate::person::PersonView<'_>,
+    ) -> bool {
+        let Some((first, surname, _)) = self.columns.exact_fields(row) else {
+            return false;
+        };
+        let theirs = [first, surname].map(|n| crate::normalise::fold(n).chars().next());
+        if initials
+            .iter()
+            .flatten()
+            .any(|c| theirs.contains(&Some(*c)))
+        {
+            return true;
+        }
+        self.columns.sounds(row).is_some_and(|sounds| {
+            sounds
+                .iter()
+                .any(|s| s.alike(ours.first_name.sound) || s.alike(ours.surname.sound))
+        })
+    }
 }
 
 /// The most patients a telephone number may be shared by and still be a
@@ -279,4 +320,35 @@ fn date_slips(date: NaiveDate) -> impl Iterator<Item = NaiveDate> {
     let before = date.with_year(date.year() - 1);
     let after = date.with_year(date.year() + 1);
     [Some(date), swapped, before, after].into_iter().flatten()
+}
+
+/// Every valid date whose `YYYYMMDD` differs from `date`'s in exactly one
+/// digit (about 40), other than those [`date_slips`] gives.
+fn one_digit_slips(date: NaiveDate) -> impl Iterator<Item = NaiveDate> {
+    let (year, month, day) = (date.year(), date.month(), date.day());
+    let near: Vec<NaiveDate> = date_slips(date).collect();
+    let places = [1000, 100, 10, 1];
+    let years = places.into_iter().flat_map(move |place| {
+        let digit = (year / place) % 10;
+        (0..10)
+            .filter(move |d| *d != digit)
+            .map(move |d| (year + (d - digit) * place, month, day))
+    });
+    let months = [10u32, 1].into_iter().flat_map(move |place| {
+        let digit = (month / place) % 10;
+        (0..10)
+            .filter(move |d| *d != digit)
+            .map(move |d| (year, month + d * place - digit * place, day))
+    });
+    let days = [10u32, 1].into_iter().flat_map(move |place| {
+        let digit = (day / place) % 10;
+        (0..10)
+            .filter(move |d| *d != digit)
+            .map(move |d| (year, month, day + d * place - digit * place))
+    });
+    years
+        .chain(months)
+        .chain(days)
+        .filter_map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d))
+        .filter(move |slip| !near.contains(slip))
 }
