@@ -21,22 +21,23 @@
 
 #[path = "support/corrupt.rs"]
 mod corrupt;
+#[path = "support/mock.rs"]
+mod mock;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use chrono::NaiveDate;
 use econsult_model::{Demographics, Sex};
 use patient_matcher::systmone::{SystmOnePatient, find_patient};
 use patient_matcher::{MatchConfig, MatchOutcome, PatientIndex, normalise};
 use rand::SeedableRng as _;
 use rand::rngs::ChaCha8Rng;
 use rand::seq::SliceRandom as _;
-use systmone_client::client::Client;
-use systmone_client::mock::{MockSystmOne, PatientSeed, synthetic_patients};
-use tokio::time::Instant;
+use systmone_client::mock::{PatientSeed, synthetic_patients};
 
 use corrupt::{Form, Kind, case_and_space_noise, omit_optional};
+use mock::start;
 
 /// Patients registered at the practice: small, since the mock reads every
 /// patient on each search.
@@ -51,31 +52,6 @@ const PER_KIND: usize = 40;
 const UNREGISTERED: usize = 100;
 /// The seed of the sample and of the corruptions.
 const SAMPLE_SEED: u64 = 7;
-
-fn start_time() -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(2031, 4, 7)
-        .unwrap()
-        .and_hms_opt(8, 0, 0)
-        .unwrap()
-}
-
-/// The mock with the practice, and a client with SystmOne's throttle.
-async fn start(practice: &[PatientSeed]) -> (MockSystmOne, Client) {
-    let mock = MockSystmOne::builder()
-        .patients(practice.iter().cloned())
-        .start_time(start_time())
-        .start()
-        .await
-        .unwrap();
-    let started = Instant::now();
-    let client = Client::builder("TEST-API-KEY", "AccuracyTest 1.0")
-        .address(mock.addr())
-        .local_time(move || start_time() + TimeDelta::from_std(started.elapsed()).unwrap())
-        .connect()
-        .await
-        .unwrap();
-    (mock, client)
-}
 
 /// The four fields of the exact rule, normalised.
 fn exact_key(d: &Demographics) -> (String, String, NaiveDate, Sex) {

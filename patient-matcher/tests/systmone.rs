@@ -4,9 +4,12 @@
 #![cfg(feature = "systmone")]
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/mock.rs"]
+mod mock;
+
 use std::time::Duration;
 
-use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use chrono::NaiveDate;
 use econsult_model::{Demographics, NhsNumber, PersonName, Phone, PhoneKind, Sex};
 use patient_matcher::systmone::{ManualMatchError, find_patient, manual_match, run_plan};
 use patient_matcher::{
@@ -16,13 +19,6 @@ use systmone_client::client::Client;
 use systmone_client::mock::{MockSystmOne, PatientSeed};
 use systmone_client::proto::{GetPatientRecord, PatientSearch};
 use tokio::time::Instant;
-
-fn start_time() -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(2031, 4, 7)
-        .unwrap()
-        .and_hms_opt(8, 0, 0)
-        .unwrap()
-}
 
 fn date(text: &str) -> NaiveDate {
     text.parse().unwrap()
@@ -87,20 +83,7 @@ fn practice() -> Vec<PatientSeed> {
 }
 
 async fn start() -> (MockSystmOne, Client) {
-    let mock = MockSystmOne::builder()
-        .patients(practice())
-        .start_time(start_time())
-        .start()
-        .await
-        .unwrap();
-    let started = Instant::now();
-    let client = Client::builder("TEST-API-KEY", "MatcherTest 1.0")
-        .address(mock.addr())
-        .local_time(move || start_time() + TimeDelta::from_std(started.elapsed()).unwrap())
-        .connect()
-        .await
-        .unwrap();
-    (mock, client)
+    mock::start(&practice()).await
 }
 
 fn searches(mock: &MockSystmOne) -> u64 {
