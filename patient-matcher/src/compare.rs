@@ -414,6 +414,31 @@ fn compare_names(ours: NameView<'_>, theirs: NameView<'_>, role: Role) -> NameAg
     NameAgreement::Different
 }
 
+/// A cheap test of whether two people's names could together earn the
+/// points a date of birth one digit out needs to reach a suggestion: both
+/// names (straight or swapped) with an initial, a sound, a nickname or a
+/// part in common; or one name the same apart from accents and punctuation
+/// (the other may then be anything but different), or one surname part of
+/// the other.
+pub(crate) fn names_could_agree(
+    ours: &PersonView<'_>,
+    first: NameView<'_>,
+    surname: NameView<'_>,
+) -> bool {
+    let related = |a: NameView<'_>, b: NameView<'_>| {
+        let (x, y) = (fold(a.text), fold(b.text));
+        x.chars().next() == y.chars().next()
+            || a.sound.alike(b.sound)
+            || are_nicknames(&x, &y)
+            || is_part_of(a.text, b.text)
+    };
+    (related(ours.first_name, first) && related(ours.surname, surname))
+        || (related(ours.first_name, surname) && related(ours.surname, first))
+        || fold(ours.first_name.text) == fold(first.text)
+        || fold(ours.surname.text) == fold(surname.text)
+        || is_part_of(ours.surname.text, surname.text)
+}
+
 /// Whether one multi-part surname contains the other (a single part or
 /// several), compared with accents and punctuation set aside.
 fn is_part_of(a: &str, b: &str) -> bool {

@@ -96,12 +96,6 @@ impl Prepared {
         self.view_with_sounds([Sound::default(); 2])
     }
 
-    /// The normalised names' first letters with accents set aside, for a
-    /// cheap "could these names agree at all" test.
-    pub(crate) fn initials(&self) -> [Option<char>; 2] {
-        [&self.first_name, &self.surname].map(|name| crate::normalise::fold(name).chars().next())
-    }
-
     /// A borrowed view for comparison.
     pub(crate) fn view(&self) -> PersonView<'_> {
         let sounds = *self

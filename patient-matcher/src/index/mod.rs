@@ -8,9 +8,9 @@ use econsult_model::Demographics;
 
 use self::blocks::{DateTable, Table};
 use self::columns::{Columns, vec_bytes};
-use crate::compare::{Evidence, compare_views};
+use crate::compare::{Evidence, compare_views, names_could_agree};
 use crate::outcome::{MatchConfig, MatchOutcome, Ranking};
-use crate::person::Prepared;
+use crate::person::{NameView, PersonView, Prepared};
 
 /// A patient list held in memory, for exact lookups and suggestions
 /// without asking SystmOne.
@@ -235,14 +235,13 @@ impl<K> PatientIndex<K> {
         }
         // A date one digit out with a name that sounds different shares no
         // other key: look at those dates too, but only at patients whose
-        // names could agree with the submission's at all.
-        let initials = submission.initials();
+        // names could earn a suggestion.
         for date in one_digit_slips(ours.date_of_birth) {
             rows.extend(
                 self.by_date_of_birth
                     .rows(date)
                     .iter()
-                    .filter(|row| self.names_could_agree(**row, &initials, &ours))
+                    .filter(|row| self.names_could_agree(**row, &ours))
                     .copied(),
             );
         }
@@ -273,31 +272,25 @@ impl<K> PatientIndex<K> {
         rows
     }
 
-    /// Whether patient `row`'s names could agree with the submission's:
-    /// an initial in common (either name, either way round) or a sound in
-    /// common. Cheap: no string comparison beyond first letters.
-    fn names_could_agree(
-        &self,
-        row: u32,
-        initials: &[Option<char>; 2],
-        ours: &crate::person::PersonView<'_>,
-    ) -> bool {
-        let Some((first, surname, _)) = self.columns.exact_fields(row) else {
+    /// Whether patient `row`'s names could earn enough, with a date of
+    /// birth one digit out, to be suggested ([`names_could_agree`]).
+    fn names_could_agree(&self, row: u32, ours: &PersonView<'_>) -> bool {
+        let (Some((first, surname, _)), Some([first_sound, surname_sound])) =
+            (self.columns.exact_fields(row), self.columns.sounds(row))
+        else {
             return false;
         };
-        let theirs = [first, surname].map(|n| crate::normalise::fold(n).chars().next());
-        if initials
-            .iter()
-            .flatten()
-            .any(|c| theirs.contains(&Some(*c)))
-        {
-            return true;
-        }
-        self.columns.sounds(row).is_some_and(|sounds| {
-            sounds
-                .iter()
-                .any(|s| s.alike(ours.first_name.sound) || s.alike(ours.surname.sound))
-        })
+        names_could_agree(
+            ours,
+            NameView {
+                text: first,
+                sound: first_sound,
+            },
+            NameView {
+                text: surname,
+                sound: surname_sound,
+            },
+        )
     }
 }
 
