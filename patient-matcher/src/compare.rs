@@ -1,24 +1,7 @@
 //! Field-by-field comparison of a submission with a candidate, its score,
 //! and the findings a receptionist reads.
 //!
-//! # Points
-//!
-//! A score is the sum of each field's points, clamped to 0–100. The four
-//! fields of the exact rule carry 90; postcode and telephone are supporting
-//! evidence worth 5 each. An NHS number adds 25 when it matches (enough,
-//! with a few fields agreeing, to suggest a patient whose details have all
-//! changed; never enough alone) and takes 40 away when it differs.
-//!
-//! | Field | Same | Partial agreements | Different |
-//! |---|---|---|---|
-//! | First name | 20 | accents/punctuation 18, nickname 16, similar spelling 14, sounds alike 12, initial only 8 | 0 |
-//! | Surname | 25 | accents/punctuation 23, part of a double-barrelled name 21, similar spelling 18, sounds alike 16, initial only 6, changed 10 | 0 |
-//! | Names swapped | the swapped comparison, less 4 | | |
-//! | Date of birth | 35 | day and month swapped 26, one digit wrong 24, a year out 24 | 0 |
-//! | Sex | 10 | not known on one side 4 | 0 |
-//! | Postcode | 5 | same outward code 2 | 0 |
-//! | Telephone | 5 | | 0 |
-//! | NHS number | +25 | | −40 |
+//! How the points are given is documented on [`Score`].
 
 use std::fmt;
 
@@ -154,6 +137,25 @@ impl fmt::Display for Finding {
 }
 
 /// A score from 0 (nothing agrees) to 100 (everything agrees).
+///
+/// # Points
+///
+/// A score is the sum of each field's points, clamped to 0–100. The four
+/// fields of the exact rule carry 90; postcode and telephone are supporting
+/// evidence worth 5 each. An NHS number adds 25 when it matches (enough,
+/// with a few fields agreeing, to suggest a patient whose details have all
+/// changed; never enough alone) and takes 40 away when it differs.
+///
+/// | Field | Same | Partial agreements | Different |
+/// |---|---|---|---|
+/// | First name | 20 | accents/punctuation 18, nickname 16, similar spelling 14, sounds alike 12, initial only 8 | 0 |
+/// | Surname | 25 | accents/punctuation 23, part of a double-barrelled name 21, similar spelling 18, sounds alike 16, initial only 6, changed 10 | 0 |
+/// | Names swapped | the swapped comparison, less 4 | | |
+/// | Date of birth | 35 | day and month swapped 26, one digit wrong 24, a year out 24 | 0 |
+/// | Sex | 10 | not known on one side 4 | 0 |
+/// | Postcode | 5 | same outward code 2 | 0 |
+/// | Telephone | 5 | | 0 |
+/// | NHS number | +25 | | −40 |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Score(u8);
 
@@ -242,7 +244,7 @@ impl Comparison {
             && self.sex == SexAgreement::Same
     }
 
-    /// The score: see the [module documentation](self) for the points.
+    /// The score: see [`Score`] for the points each agreement earns.
     pub fn score(&self) -> Score {
         let names = first_name_points(self.first_name) + surname_points(self.surname);
         let names = if self.names_swapped {
