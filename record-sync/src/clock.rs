@@ -1,0 +1,77 @@
+//! Where the engine's two times come from: the wall clock that leases
+//! expire by (shared by every process using the journal), and SystmOne's
+//! local date-time that reconciliation reads the record's entries by.
+
+use std::fmt;
+
+use chrono::{NaiveDateTime, TimeDelta};
+
+/// The engine's clock.
+pub trait Clock: Send + Sync + fmt::Debug {
+    /// Milliseconds since the Unix epoch (lease expiry, journal times).
+    fn now_ms(&self) -> i64;
+    /// The local date-time of the PC SystmOne runs on (SystmOne's "today").
+    fn local_now(&self) -> NaiveDateTime;
+}
+
+/// The system clock: what a product uses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        chrono::Utc::now().timestamp_millis()
+    }
+
+    fn local_now(&self) -> NaiveDateTime {
+        chrono::Local::now().naive_local()
+    }
+}
+
+/// A clock that follows tokio time from a fixed start, so that tests on
+/// paused time (`#[tokio::test(start_paused = true)]`) see leases expire
+/// and days pass in an instant. Give the mock SystmOne the same start
+/// (`MockBuilder::start_time`) and both agree on "today".
+///
+/// ```
+/// use record_sync::{Clock, TokioClock};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let clock = TokioClock::starting_at("2031-05-14T09:00:00".parse().unwrap());
+/// tokio::time::sleep(std::time::Duration::from_secs(90)).await;
+/// assert_eq!(clock.local_now().to_string(), "2031-05-14 09:01:30");
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct TokioClock {
+    started: tokio::time::Instant,
+    started_at: NaiveDateTime,
+}
+
+impl TokioClock {
+    /// A clock reading `start` now.
+    pub fn starting_at(start: NaiveDateTime) -> Self {
+        Self {
+            started: tokio::time::Instant::now(),
+            started_at: start,
+        }
+    }
+
+    fn now(&self) -> NaiveDateTime {
+        let elapsed = TimeDelta::from_std(self.started.elapsed()).unwrap_or(TimeDelta::MAX);
+        self.started_at
+            .checked_add_signed(elapsed)
+            .unwrap_or(self.started_at)
+    }
+}
+
+impl Clock for TokioClock {
+    fn now_ms(&self) -> i64 {
+        self.now().and_utc().timestamp_millis()
+    }
+
+    fn local_now(&self) -> NaiveDateTime {
+        self.now()
+    }
+}

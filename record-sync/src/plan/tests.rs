@@ -1,0 +1,275 @@
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use econsult_model::{ActivityId, Attachment as ModelAttachment, Message, samples};
+
+fn sample(name: &str) -> EConsult {
+    samples::by_name(name).unwrap().unwrap()
+}
+
+fn keys(items: &[&str]) -> BTreeSet<ItemKey> {
+    items.iter().map(|k| k.parse().unwrap()).collect()
+}
+
+fn message(id: &str, at: &str, inbound: bool, channel: Channel, body: &str) -> Activity {
+    let message = Message {
+        channel,
+        body: body.into(),
+        attachments: Vec::new(),
+    };
+    Activity {
+        id: ActivityId::new(id).unwrap(),
+        at: at.parse().unwrap(),
+        kind: if inbound {
+            ActivityKind::InboundMessage { message }
+        } else {
+            ActivityKind::OutboundMessage {
+                author: Some("Dr Sam Example".into()),
+                message,
+            }
+        },
+    }
+}
+
+fn first_line(entry: &PlannedEntry) -> &str {
+    &entry.event.narratives[0].lines[0]
+}
+
+#[test]
+fn a_full_save_is_one_call_with_the_pdf_the_ice_and_each_message_as_its_own_event() {
+    let econsult = sample("02-repeat-medication");
+    let plan = plan_save(&econsult, &BTreeSet::new(), &PlanConfig::default()).unwrap();
+    assert_eq!(plan.kind, SaveKind::Full);
+    assert_eq!(plan.calls.len(), 1);
+    // The status change (act-03) is workflow, not record content.
+    assert_eq!(
+        plan.items(),
+        keys(&["consultation", "activity/act-01", "activity/act-02"])
+            .into_iter()
+            .collect::<Vec<_>>()
+    );
+    let entries = &plan.calls[0].entries;
+    for entry in entries {
+        let marker = Marker::parse(first_line(entry)).unwrap();
+        assert_eq!(marker, Marker::new(econsult.id.clone(), entry.key.clone()));
+        assert_eq!(entry.files.len(), entry.event.attachments.len());
+        assert_eq!(entry.event.done_by.as_deref(), Some("Online consultation"));
+    }
+
+    let consultation = &entries[0];
+    assert_eq!(consultation.event.date_time, Some(econsult.submitted_at));
+    assert!(consultation.files[0].bytes.starts_with(b"%PDF"));
+    assert_eq!(consultation.files[0].extension, "pdf");
+    let lines = &consultation.event.narratives[0].lines;
+    for (label, text) in econsult.ice.parts() {
+        let first = text.lines().next().unwrap();
+        assert!(
+            lines.contains(&format!("{label}: {first}")),
+            "{label} in {lines:?}"
+        );
+    }
+
+    let sms = &entries[2];
+    assert_eq!(sms.event.method, Some(ContactMethod::Text));
+    assert!(sms.event.narratives[0].lines[1].starts_with("SMS to patient"));
+}
+
+#[test]
+fn a_partial_save_carries_only_new_activity_and_the_latest_pdf() {
+    let mut econsult = sample("02-repeat-medication");
+    let saved = keys(&["consultation", "activity/act-01", "activity/act-02"]);
+    let config = PlanConfig::default();
+    assert!(plan_save(&econsult, &saved, &config).unwrap().is_empty());
+
+    econsult
+        .activity
+        .push(message(
+            "act-04",
+            "2031-06-01T10:00:00",
+            false,
+            Channel::Email,
+            "Collect from the pharmacy",
+        ))
+        .unwrap();
+    let plan = plan_save(&econsult, &saved, &config).unwrap();
+    assert_eq!(plan.kind, SaveKind::Partial);
+    assert_eq!(
+        plan.items(),
+        vec![
+            "activity/act-04".parse().unwrap(),
+            "pdf/act-04".parse().unwrap()
+        ]
+    );
+    let pdf = &plan.calls[0].entries[1];
+    assert!(pdf.files[0].bytes.starts_with(b"%PDF"));
+    assert_eq!(
+        pdf.event.date_time,
+        Some("2031-06-01T10:00:00".parse().unwrap())
+    );
+
+    // With the message in the record, nothing is due: a PDF is not sent
+    // on its own.
+    let mut more = saved.clone();
+    more.insert("activity/act-04".parse().unwrap());
+    assert!(plan_save(&econsult, &more, &config).unwrap().is_empty());
+}
+
+#[test]
+fn a_partial_save_with_an_inbound_message_has_no_new_pdf() {
+    let mut econsult = sample("02-repeat-medication");
+    let saved = keys(&["consultation", "activity/act-01", "activity/act-02"]);
+    econsult
+        .activity
+        .push(message(
+            "act-04",
+            "2031-06-01T10:00:00",
+            false,
+            Channel::Sms,
+            "Ready",
+        ))
+        .unwrap();
+    econsult
+        .activity
+        .push(message(
+            "act-05",
+            "2031-06-01T11:00:00",
+            true,
+            Channel::Sms,
+            "Thanks",
+        ))
+        .unwrap();
+    let plan = plan_save(&econsult, &saved, &PlanConfig::default()).unwrap();
+    assert_eq!(
+        plan.items(),
+        vec![
+            "activity/act-04".parse().unwrap(),
+            "activity/act-05".parse().unwrap()
+        ]
+    );
+    assert!(plan.calls[0].entries.iter().all(|e| e.files.is_empty()));
+}
+
+#[test]
+fn long_saves_are_split_and_every_item_is_planned_once() {
+    let econsult = sample("05-long-history");
+    let all = plan_save(&econsult, &BTreeSet::new(), &PlanConfig::default()).unwrap();
+    assert_eq!(all.calls.len(), 1);
+    let split = plan_save(
+        &econsult,
+        &BTreeSet::new(),
+        &PlanConfig::default().with_max_events_per_call(4),
+    )
+    .unwrap();
+    assert_eq!(split.items(), all.items());
+    assert_eq!(split.calls.len(), all.items().len().div_ceil(4));
+    assert!(split.calls.iter().all(|c| c.entries.len() <= 4));
+    assert_eq!(split.calls[0].entries[0].key, ItemKey::Consultation);
+    let unique: BTreeSet<_> = split.items().into_iter().collect();
+    assert_eq!(unique.len(), split.items().len());
+}
+
+#[test]
+fn the_latest_pdf_is_never_split_from_its_activity() {
+    let mut econsult = sample("02-repeat-medication");
+    let saved = keys(&["consultation", "activity/act-01", "activity/act-02"]);
+    for (id, at) in [
+        ("act-04", "2031-06-01T10:00:00"),
+        ("act-05", "2031-06-01T11:00:00"),
+    ] {
+        econsult
+            .activity
+            .push(message(id, at, false, Channel::Sms, "Ready"))
+            .unwrap();
+    }
+    let plan = plan_save(
+        &econsult,
+        &saved,
+        &PlanConfig::default().with_max_events_per_call(2),
+    )
+    .unwrap();
+    let calls: Vec<Vec<String>> = plan
+        .calls
+        .iter()
+        .map(|c| c.items().iter().map(ToString::to_string).collect())
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            vec!["activity/act-04"],
+            vec!["activity/act-05", "pdf/act-05"]
+        ]
+    );
+}
+
+#[test]
+fn message_attachments_travel_with_their_message_under_generated_names() {
+    let econsult = sample("03-rash-with-photo");
+    let plan = plan_save(&econsult, &BTreeSet::new(), &PlanConfig::default()).unwrap();
+    let photo = plan
+        .calls
+        .iter()
+        .flat_map(|c| &c.entries)
+        .find(|e| e.key == "activity/act-04".parse().unwrap())
+        .unwrap();
+    let original = &econsult
+        .activity
+        .get(&ActivityId::new("act-04").unwrap())
+        .unwrap()
+        .attachments()[0];
+    assert_eq!(photo.files.len(), 1);
+    assert_eq!(photo.files[0].extension, "png");
+    assert_eq!(photo.files[0].bytes, original.content);
+    assert_eq!(
+        photo.event.attachments[0].comments.as_deref(),
+        Some(original.file_name.as_str())
+    );
+    assert_eq!(
+        photo.event.attachments[0].document_path, None,
+        "the spool fills paths in"
+    );
+    assert_eq!(photo.event.method, Some(ContactMethod::Email));
+}
+
+#[test]
+fn text_xml_cannot_carry_is_replaced_not_refused() {
+    let mut econsult = sample("01-sore-throat");
+    let mut odd = message(
+        "act-09",
+        "2031-06-01T10:00:00",
+        true,
+        Channel::Sms,
+        "line one\u{1}\r\nline two",
+    );
+    if let ActivityKind::InboundMessage { message } = &mut odd.kind {
+        message.attachments.push(ModelAttachment::new(
+            "x\u{7}\nname.pdf",
+            "application/pdf",
+            b"%PDF-1.4".to_vec(),
+        ));
+    }
+    econsult.activity.push(odd).unwrap();
+    let plan = plan_save(&econsult, &BTreeSet::new(), &PlanConfig::default()).unwrap();
+    let entry = plan.calls[0].entries.last().unwrap();
+    let lines = &entry.event.narratives[0].lines;
+    assert!(lines.contains(&"line one\u{fffd}".to_owned()), "{lines:?}");
+    assert!(lines.contains(&"line two".to_owned()), "{lines:?}");
+    assert_eq!(
+        entry.event.attachments[0].comments.as_deref(),
+        Some("x\u{fffd} name.pdf")
+    );
+}
+
+#[test]
+fn a_consultation_code_is_added_when_configured() {
+    use systmone_client::proto::CodeScheme;
+    let econsult = sample("01-sore-throat");
+    let code = Code::new(CodeScheme::Snomed, "1068761000000105");
+    let plan = plan_save(
+        &econsult,
+        &BTreeSet::new(),
+        &PlanConfig::default().with_consultation_code(code.clone()),
+    )
+    .unwrap();
+    assert_eq!(plan.calls[0].entries[0].event.clinical_codes[0].code, code);
+    assert!(plan.calls[0].entries[1].event.clinical_codes.is_empty());
+}

@@ -1,0 +1,548 @@
+//! The journal in an embedded SQLite file (feature `sqlite`).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use econsult_model::EConsultId;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::{Change, Intent, IntentKey, Lease, SavedItem, StoreError, SyncStore, Tracked};
+use crate::SyncError;
+
+/// The schema, one migration per version: `PRAGMA user_version` says how
+/// many have been applied. Append; never edit one that has shipped.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    "CREATE TABLE econsults (
+         id             TEXT PRIMARY KEY,
+         patient        TEXT NOT NULL,
+         content        TEXT NOT NULL,
+         state          TEXT NOT NULL,
+         save_requested INTEGER NOT NULL,
+         requests       INTEGER NOT NULL,
+         wants_work     INTEGER NOT NULL
+     );
+     CREATE TABLE intents (
+         key        TEXT PRIMARY KEY,
+         econsult   TEXT NOT NULL,
+         patient    TEXT NOT NULL,
+         items      TEXT NOT NULL,
+         files      TEXT NOT NULL,
+         sent_on    TEXT NOT NULL,
+         created_ms INTEGER NOT NULL,
+         resolved   INTEGER NOT NULL DEFAULT 0
+     );
+     CREATE INDEX intents_open ON intents (econsult) WHERE resolved = 0;
+     CREATE TABLE saved_items (
+         econsult  TEXT NOT NULL,
+         item      TEXT NOT NULL,
+         event_uid TEXT,
+         intent    TEXT NOT NULL REFERENCES intents (key),
+         PRIMARY KEY (econsult, item)
+     );
+     CREATE TABLE leases (
+         econsult   TEXT PRIMARY KEY,
+         owner      TEXT NOT NULL,
+         expires_ms INTEGER NOT NULL
+     );",
+];
+
+/// A [`SyncStore`] in an SQLite file, created on first use.
+///
+/// SQLite is compiled into the SDK (no system library). The file is in WAL
+/// mode with `synchronous = FULL`: an intent is on disk before its call is
+/// sent, even if the PC loses power a moment later. Several processes may
+/// share the file (each method is one `BEGIN IMMEDIATE` transaction; a
+/// writer waits up to five seconds for another).
+///
+/// ```no_run
+/// use record_sync::SqliteStore;
+///
+/// let store = SqliteStore::open("C:/ProgramData/Acme/econsult-journal.sqlite3")?;
+/// # Ok::<(), record_sync::StoreError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    connection: Arc<Mutex<Connection>>,
+    path: Option<PathBuf>,
+}
+
+fn sql_error(what: &str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |error| StoreError::new(format!("{what}: {error}"))
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::new(format!("could not encode: {e}")))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| {
+        StoreError::new(format!(
+            "the journal's {what} could not be read ({e}); the file may be damaged or from another program"
+        ))
+    })
+}
+
+impl SqliteStore {
+    /// Opens the journal at `path`, creating it (and running every
+    /// migration) on first use.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be opened or created, or was made by a newer
+    /// version of the SDK.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        let what = format!("could not open {}", path.display());
+        let connection = Connection::open(path).map_err(sql_error(&what))?;
+        Self::prepare(connection, Some(path.to_owned()))
+    }
+
+    /// A journal in memory (for tests: it has the file's behaviour, not its
+    /// durability).
+    ///
+    /// # Errors
+    ///
+    /// When SQLite cannot start.
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        let connection = Connection::open_in_memory().map_err(sql_error("could not open"))?;
+        Self::prepare(connection, None)
+    }
+
+    /// The file, when there is one.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The schema version of the journal.
+    ///
+    /// # Errors
+    ///
+    /// When it cannot be read.
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        let connection = self.lock();
+        connection
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(sql_error("could not read the schema version"))
+    }
+
+    fn prepare(mut connection: Connection, path: Option<PathBuf>) -> Result<Self, StoreError> {
+        connection
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(sql_error("could not set the busy timeout"))?;
+        connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(sql_error("could not switch to WAL"))?;
+        connection
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(sql_error("could not set synchronous"))?;
+        connection
+            .pragma_update(None, "foreign_keys", "ON")
+            .map_err(sql_error("could not enable foreign keys"))?;
+        migrate(&mut connection)?;
+        Ok(Self {
+            connection: Arc::new(Mutex::new(connection)),
+            path,
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // rusqlite rolls back an unfinished transaction when it is dropped,
+        // so a panic inside one leaves the connection usable.
+        self.connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `work` on the connection on a blocking thread.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, SyncError> + Send + 'static,
+    ) -> Result<T, SyncError> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || work(&mut store.lock()))
+            .await
+            .map_err(|e| {
+                SyncError::Store(StoreError::new(format!("the journal task failed: {e}")))
+            })?
+    }
+
+    async fn run_store<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.run(move |c| work(c).map_err(SyncError::Store))
+            .await
+            .map_err(|e| match e {
+                SyncError::Store(s) => s,
+                other => StoreError::new(other.to_string()),
+            })
+    }
+}
+
+fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
+    let tx = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sql_error("could not start the migration"))?;
+    let version: i64 = tx
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(sql_error("could not read the schema version"))?;
+    let version = usize::try_from(version).unwrap_or(usize::MAX);
+    if version > MIGRATIONS.len() {
+        return Err(StoreError::new(format!(
+            "the journal has schema version {version}, newer than this SDK knows ({}); update the software",
+            MIGRATIONS.len()
+        )));
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        tx.execute_batch(sql)
+            .map_err(sql_error(&format!("migration {} failed", index + 1)))?;
+        tx.pragma_update(
+            None,
+            "user_version",
+            i64::try_from(index + 1).unwrap_or(i64::MAX),
+        )
+        .map_err(sql_error("could not record the schema version"))?;
+    }
+    tx.commit()
+        .map_err(sql_error("could not commit the migration"))
+}
+
+fn load_tracked(connection: &Connection, id: &str) -> Result<Option<Tracked>, StoreError> {
+    let row: Option<(String, String, String, bool, i64)> = connection
+        .query_row(
+            "SELECT patient, content, state, save_requested, requests FROM econsults WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()
+        .map_err(sql_error("could not read an eConsult"))?;
+    row.map(|(patient, content, state, save_requested, requests)| {
+        Ok(Tracked {
+            patient: from_json("patient", &patient)?,
+            econsult: from_json("eConsult", &content)?,
+            state: from_json("state", &state)?,
+            save_requested,
+            requests: u64::try_from(requests).unwrap_or(0),
+        })
+    })
+    .transpose()
+}
+
+fn read_intent(row: &rusqlite::Row<'_>) -> rusqlite::Result<[String; 6]> {
+    Ok([
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+    ])
+}
+
+fn intent_from(columns: [String; 6], created_ms: i64) -> Result<Intent, StoreError> {
+    let [key, econsult, patient, items, files, sent_on] = columns;
+    Ok(Intent {
+        key: key
+            .parse()
+            .map_err(|e: super::IntentKeyError| StoreError::new(e.to_string()))?,
+        econsult: EConsultId::new(&econsult).map_err(|e| StoreError::new(e.to_string()))?,
+        patient: from_json("patient", &patient)?,
+        items: from_json("items", &items)?,
+        files: from_json("files", &files)?,
+        sent_on: sent_on
+            .parse()
+            .map_err(|e| StoreError::new(format!("the journal's date {sent_on:?}: {e}")))?,
+        created_ms,
+    })
+}
+
+#[async_trait::async_trait]
+impl SyncStore for SqliteStore {
+    async fn load(&self, econsult: &EConsultId) -> Result<Option<Tracked>, StoreError> {
+        let id = econsult.as_str().to_owned();
+        self.run_store(move |c| load_tracked(c, &id)).await
+    }
+
+    async fn change(&self, econsult: &EConsultId, change: Change) -> Result<Tracked, SyncError> {
+        let id = econsult.as_str().to_owned();
+        self.run(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(sql_error("could not start a change"))?;
+            let current = load_tracked(&tx, &id)?;
+            let next = change(current)?;
+            tx.execute(
+                "INSERT INTO econsults (id, patient, content, state, save_requested, requests, wants_work)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (id) DO UPDATE SET patient = ?2, content = ?3, state = ?4,
+                     save_requested = ?5, requests = ?6, wants_work = ?7",
+                params![
+                    id,
+                    json(&next.patient)?,
+                    json(&next.econsult)?,
+                    json(&next.state)?,
+                    next.save_requested,
+                    i64::try_from(next.requests).unwrap_or(i64::MAX),
+                    next.wants_save()
+                        || matches!(next.state.save(), crate::SaveState::Saving { .. }),
+                ],
+            )
+            .map_err(sql_error("could not write an eConsult"))?;
+            tx.commit().map_err(sql_error("could not commit a change"))?;
+            Ok(next)
+        })
+        .await
+    }
+
+    async fn begin_intent(&self, intent: &Intent) -> Result<(), StoreError> {
+        let intent = intent.clone();
+        self.run_store(move |c| {
+            c.execute(
+                "INSERT INTO intents (key, econsult, patient, items, files, sent_on, created_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    intent.key.as_str(),
+                    intent.econsult.as_str(),
+                    json(&intent.patient)?,
+                    json(&intent.items)?,
+                    json(&intent.files)?,
+                    intent.sent_on.to_string(),
+                    intent.created_ms,
+                ],
+            )
+            .map_err(sql_error("could not journal an intent"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn finish_intent(&self, key: &IntentKey, landed: &[SavedItem]) -> Result<(), StoreError> {
+        let key = key.clone();
+        let landed = landed.to_vec();
+        self.run_store(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(sql_error("could not start resolving an intent"))?;
+            let econsult: Option<String> = tx
+                .query_row(
+                    "SELECT econsult FROM intents WHERE key = ?1",
+                    [key.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(sql_error("could not read an intent"))?;
+            let econsult = econsult
+                .ok_or_else(|| StoreError::new(format!("no intent {key} is journalled")))?;
+            tx.execute(
+                "UPDATE intents SET resolved = 1 WHERE key = ?1",
+                [key.as_str()],
+            )
+            .map_err(sql_error("could not resolve an intent"))?;
+            for item in &landed {
+                tx.execute(
+                    "INSERT INTO saved_items (econsult, item, event_uid, intent)
+                     VALUES (?1, ?2, ?3, ?4) ON CONFLICT (econsult, item) DO NOTHING",
+                    params![
+                        econsult,
+                        item.item.to_string(),
+                        item.event_uid,
+                        item.intent.as_str()
+                    ],
+                )
+                .map_err(sql_error("could not record a saved item"))?;
+            }
+            tx.commit()
+                .map_err(sql_error("could not commit an intent's outcome"))
+        })
+        .await
+    }
+
+    async fn open_intents(&self, econsult: Option<&EConsultId>) -> Result<Vec<Intent>, StoreError> {
+        let econsult = econsult.map(|e| e.as_str().to_owned());
+        self.run_store(move |c| {
+            let mut statement = c
+                .prepare(
+                    "SELECT key, econsult, patient, items, files, sent_on, created_ms
+                     FROM intents WHERE resolved = 0 AND (?1 IS NULL OR econsult = ?1)
+                     ORDER BY created_ms, rowid",
+                )
+                .map_err(sql_error("could not read intents"))?;
+            let rows = statement
+                .query_map([econsult], |r| Ok((read_intent(r)?, r.get::<_, i64>(6)?)))
+                .map_err(sql_error("could not read intents"))?;
+            rows.map(|row| {
+                let (columns, created_ms) = row.map_err(sql_error("could not read an intent"))?;
+                intent_from(columns, created_ms)
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn saved_items(&self, econsult: &EConsultId) -> Result<Vec<SavedItem>, StoreError> {
+        let econsult = econsult.as_str().to_owned();
+        self.run_store(move |c| {
+            let mut statement = c
+                .prepare(
+                    "SELECT item, event_uid, intent FROM saved_items WHERE econsult = ?1 ORDER BY rowid",
+                )
+                .map_err(sql_error("could not read saved items"))?;
+            let rows = statement
+                .query_map([econsult], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?))
+                })
+                .map_err(sql_error("could not read saved items"))?;
+            rows.map(|row| {
+                let (item, event_uid, intent) = row.map_err(sql_error("could not read a saved item"))?;
+                Ok(SavedItem {
+                    item: item.parse().map_err(|e: crate::ItemKeyError| StoreError::new(e.to_string()))?,
+                    event_uid,
+                    intent: intent
+                        .parse()
+                        .map_err(|e: super::IntentKeyError| StoreError::new(e.to_string()))?,
+                })
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn with_work(&self) -> Result<Vec<EConsultId>, StoreError> {
+        self.run_store(|c| {
+            let mut statement = c
+                .prepare(
+                    "SELECT id FROM econsults WHERE wants_work = 1
+                     UNION SELECT econsult FROM intents WHERE resolved = 0
+                     ORDER BY 1",
+                )
+                .map_err(sql_error("could not read the work list"))?;
+            let rows = statement
+                .query_map([], |r| r.get::<_, String>(0))
+                .map_err(sql_error("could not read the work list"))?;
+            rows.map(|row| {
+                let id = row.map_err(sql_error("could not read the work list"))?;
+                EConsultId::new(&id).map_err(|e| StoreError::new(e.to_string()))
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn acquire_lease(
+        &self,
+        econsult: &EConsultId,
+        owner: &str,
+        now_ms: i64,
+        ttl_ms: i64,
+    ) -> Result<Lease, StoreError> {
+        let (econsult, owner) = (econsult.as_str().to_owned(), owner.to_owned());
+        self.run_store(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(sql_error("could not start taking a lease"))?;
+            let holder: Option<(String, i64)> = tx
+                .query_row(
+                    "SELECT owner, expires_ms FROM leases WHERE econsult = ?1",
+                    [&econsult],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(sql_error("could not read a lease"))?;
+            if let Some((holder, expires_ms)) = holder
+                && holder != owner
+                && expires_ms > now_ms
+            {
+                return Ok(Lease::HeldBy {
+                    owner: holder,
+                    expires_ms,
+                });
+            }
+            tx.execute(
+                "INSERT INTO leases (econsult, owner, expires_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (econsult) DO UPDATE SET owner = ?2, expires_ms = ?3",
+                params![econsult, owner, now_ms.saturating_add(ttl_ms)],
+            )
+            .map_err(sql_error("could not write a lease"))?;
+            tx.commit().map_err(sql_error("could not commit a lease"))?;
+            Ok(Lease::Acquired)
+        })
+        .await
+    }
+
+    async fn release_lease(&self, econsult: &EConsultId, owner: &str) -> Result<(), StoreError> {
+        let (econsult, owner) = (econsult.as_str().to_owned(), owner.to_owned());
+        self.run_store(move |c| {
+            c.execute(
+                "DELETE FROM leases WHERE econsult = ?1 AND owner = ?2",
+                params![econsult, owner],
+            )
+            .map_err(sql_error("could not release a lease"))?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[tokio::test]
+    async fn the_sqlite_store_keeps_the_contract() {
+        crate::store::contract::check(&SqliteStore::open_in_memory().unwrap()).await;
+    }
+
+    #[tokio::test]
+    async fn a_file_is_created_on_first_use_migrated_once_and_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.sqlite3");
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap() as usize, MIGRATIONS.len());
+        crate::store::contract::check(&store).await;
+        let mode: String = store
+            .lock()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        drop(store);
+
+        let again = SqliteStore::open(&path).unwrap();
+        assert_eq!(again.schema_version().unwrap() as usize, MIGRATIONS.len());
+        assert!(
+            !again.open_intents(None).await.unwrap().is_empty(),
+            "the journal kept its intents"
+        );
+    }
+
+    #[test]
+    fn a_journal_from_a_newer_sdk_is_refused_with_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.sqlite3");
+        let connection = Connection::open(&path).unwrap();
+        connection.pragma_update(None, "user_version", 99).unwrap();
+        drop(connection);
+        let error = SqliteStore::open(&path).unwrap_err();
+        assert!(error.to_string().contains("update the software"), "{error}");
+    }
+
+    #[test]
+    fn damaged_rows_are_errors_not_panics() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        store
+            .lock()
+            .execute(
+                "INSERT INTO econsults VALUES ('EC-1', 'not json', '{}', '{}', 0, 0, 0)",
+                [],
+            )
+            .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let error = runtime
+            .block_on(store.load(&EConsultId::new("EC-1").unwrap()))
+            .unwrap_err();
+        assert!(error.to_string().contains("could not be read"), "{error}");
+    }
+}
