@@ -181,9 +181,24 @@ impl Practice {
         self.dir.path().join("journal.sqlite3")
     }
 
+    /// A second PC's client: its own connection to the same SystmOne.
+    pub async fn another_client(&self) -> Client {
+        Self::connect(&self.mock, self.throttle).await
+    }
+
     /// An engine on this practice: quick retries, a short lease.
     pub fn engine(&self, store: impl SyncStore + 'static, owner: &str) -> EngineBuilder {
-        record_sync::Engine::for_client(&self.client, store, self.spool())
+        self.engine_on(&self.client, store, owner)
+    }
+
+    /// An engine using `client`.
+    pub fn engine_on(
+        &self,
+        client: &Client,
+        store: impl SyncStore + 'static,
+        owner: &str,
+    ) -> EngineBuilder {
+        record_sync::Engine::for_client(client, store, self.spool())
             .owner(owner)
             .clock(self.clock)
             .config(
