@@ -101,12 +101,7 @@ async fn request(engine: &Engine, econsult: &EConsult, scenario: Scenario) {
 /// Waits for the engine; when it gave up (a permanent failure), clears the
 /// faults and asks again, as a person would once the cause is put right.
 /// Returns whether it had to ask again.
-async fn settle(
-    practice: &Practice,
-    engine: &Engine,
-    econsult: &EConsult,
-    scenario: Scenario,
-) -> bool {
+async fn settle(practice: &Practice, engine: &Engine, econsult: &EConsult) -> bool {
     engine.idle().await;
     let state = engine.state(&econsult.id).await.unwrap().unwrap();
     let gave_up = matches!(state.save(), SaveState::Failed { failure } if !failure.retryable);
