@@ -210,6 +210,25 @@ impl Updates {
     }
 }
 
+impl Updates {
+    /// The next change if one is waiting, without waiting (for a UI that
+    /// polls); `None` when there is none or the engine has stopped.
+    pub fn try_next(&mut self) -> Option<Progress> {
+        loop {
+            match self.receiver.try_recv() {
+                Ok(progress) => return Some(progress),
+                Err(broadcast::error::TryRecvError::Lagged(missed)) => {
+                    tracing::warn!(
+                        missed,
+                        "a progress subscriber fell behind and skipped updates"
+                    );
+                }
+                Err(_) => return None,
+            }
+        }
+    }
+}
+
 pub(crate) enum Command {
     Process(EConsultId),
     Stop,
