@@ -157,7 +157,52 @@ pub struct Activity {
     pub kind: ActivityKind,
 }
 
+impl Message {
+    /// A message with no attachments.
+    pub fn text(channel: Channel, body: impl Into<String>) -> Self {
+        Self {
+            channel,
+            body: body.into(),
+            attachments: Vec::new(),
+        }
+    }
+}
+
 impl Activity {
+    /// A message entry: from the patient when `direction` is inbound (the
+    /// author is then dropped: inbound messages have none), else sent by
+    /// `author`.
+    ///
+    /// ```
+    /// use econsult_model::{Activity, ActivityId, Channel, Direction, Message};
+    ///
+    /// let sms = Activity::message(
+    ///     ActivityId::new("act-9")?,
+    ///     "2031-05-14T10:00:00".parse().unwrap(),
+    ///     Direction::Outbound,
+    ///     Some("Reception"),
+    ///     Message::text(Channel::Sms, "Your prescription is ready."),
+    /// );
+    /// assert_eq!(sms.kind.label(), "SMS to patient");
+    /// # Ok::<(), econsult_model::IdError>(())
+    /// ```
+    pub fn message(
+        id: ActivityId,
+        at: NaiveDateTime,
+        direction: Direction,
+        author: Option<&str>,
+        message: Message,
+    ) -> Self {
+        let kind = match direction {
+            Direction::Inbound => ActivityKind::InboundMessage { message },
+            Direction::Outbound => ActivityKind::OutboundMessage {
+                author: author.map(str::to_owned),
+                message,
+            },
+        };
+        Self { id, at, kind }
+    }
+
     /// The key entries are ordered by: time, then id.
     pub fn order_key(&self) -> (NaiveDateTime, &ActivityId) {
         (self.at, &self.id)

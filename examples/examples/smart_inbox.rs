@@ -21,7 +21,8 @@ use std::error::Error;
 use std::time::Instant;
 
 use econsult_model::{
-    Activity, ActivityId, ActivityKind, Channel, EConsult, Message, NhsNumber, Postcode, samples,
+    Activity, ActivityId, ActivityKind, Channel, Direction, EConsult, Message, NhsNumber, Postcode,
+    samples,
 };
 use patient_matcher::systmone::{find_patient, manual_match};
 use patient_matcher::{MatchConfig, MatchOutcome};
@@ -205,23 +206,7 @@ fn practice(
     lukasz: &EConsult,
     aoife: &EConsult,
 ) -> Result<Vec<PatientSeed>, Box<dyn Error>> {
-    let seed = |e: &EConsult| PatientSeed {
-        nhs_number: e.patient.nhs_number,
-        pseudo_number: None,
-        first_name: e.patient.name.first_name().into(),
-        surname: e.patient.name.surname().into(),
-        date_of_birth: e.patient.date_of_birth,
-        sex: e.patient.sex,
-        title: None,
-        middle_names: None,
-        house_number: None,
-        road: None,
-        town: None,
-        postcode: e.patient.postcode.clone(),
-        home_telephone: None,
-        mobile_telephone: None,
-        email: None,
-    };
+    let seed = |e: &EConsult| PatientSeed::from_demographics(&e.patient);
     let mut lukasz_record = seed(lukasz);
     lukasz_record.first_name = "Lukasz".into();
     let mut aoife_record = seed(aoife);
@@ -238,23 +223,18 @@ fn heading(text: &str) {
 }
 
 fn message(id: &str, at: &str, inbound: bool, channel: Channel, body: &str) -> Activity {
-    let message = Message {
-        channel,
-        body: body.into(),
-        attachments: Vec::new(),
+    let direction = if inbound {
+        Direction::Inbound
+    } else {
+        Direction::Outbound
     };
-    Activity {
-        id: ActivityId::new(id).unwrap_or_else(|e| panic!("{e}")),
-        at: at.parse().unwrap_or_else(|e| panic!("{e}")),
-        kind: if inbound {
-            ActivityKind::InboundMessage { message }
-        } else {
-            ActivityKind::OutboundMessage {
-                author: Some("Reception".into()),
-                message,
-            }
-        },
-    }
+    Activity::message(
+        ActivityId::new(id).unwrap_or_else(|e| panic!("{e}")),
+        at.parse().unwrap_or_else(|e| panic!("{e}")),
+        direction,
+        Some("Reception"),
+        Message::text(channel, body),
+    )
 }
 
 fn add(econsult: &mut EConsult, activity: Activity) -> Result<(), Box<dyn Error>> {

@@ -273,16 +273,27 @@ fn consultation_entry(econsult: &EConsult, pdf: Vec<u8>, config: &PlanConfig) ->
     for (label, text) in econsult.ice.parts() {
         push_text(&mut lines, &format!("{label}: "), text);
     }
-    let mut event = event_at(econsult.submitted_at, config);
-    event.clinical_codes = config
+    let comments = format!("Online consultation {} (PDF)", econsult.id);
+    let mut entry = pdf_entry(key, econsult.submitted_at, lines, comments, pdf, config);
+    entry.event.clinical_codes = config
         .consultation_code
         .iter()
         .map(|code| ClinicalCode::new(code.clone()))
         .collect();
-    event.attachments = vec![attachment(format!(
-        "Online consultation {} (PDF)",
-        econsult.id
-    ))];
+    entry
+}
+
+/// An event attaching a PDF, with its narrative.
+fn pdf_entry(
+    key: ItemKey,
+    at: NaiveDateTime,
+    lines: Vec<String>,
+    comments: String,
+    pdf: Vec<u8>,
+    config: &PlanConfig,
+) -> PlannedEntry {
+    let mut event = event_at(at, config);
+    event.attachments = vec![attachment(comments)];
     event.narratives = vec![narrative(lines)];
     PlannedEntry {
         key,
@@ -346,21 +357,12 @@ fn latest_pdf_entry(
             last.at.format("%d %b %Y %H:%M")
         ),
     ];
-    let mut event = event_at(last.at, config);
-    event.attachments = vec![attachment(format!(
+    let comments = format!(
         "Online consultation {} (PDF, updated {})",
         econsult.id,
         last.at.format("%d %b %Y %H:%M")
-    ))];
-    event.narratives = vec![narrative(lines)];
-    PlannedEntry {
-        key,
-        event,
-        files: vec![FileToSpool {
-            extension: "pdf",
-            bytes: pdf,
-        }],
-    }
+    );
+    pdf_entry(key, last.at, lines, comments, pdf, config)
 }
 
 /// The extension of an attachment's generated spool name: from its type

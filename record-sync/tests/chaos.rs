@@ -70,11 +70,7 @@ impl Schedule {
             Throttle::Off
         };
         let practice = Practice::start(throttle).await;
-        let engine = practice
-            .engine(SqliteStore::open(practice.journal()).unwrap(), "engine-0")
-            .start()
-            .await
-            .unwrap();
+        let engine = practice.sqlite_engine("engine-0").await;
         let mut fit_note = sample("04-fit-note");
         fit_note.status = Status::New;
         fit_note.activity = econsult_model::ActivityLog::new(

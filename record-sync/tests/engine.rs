@@ -6,9 +6,7 @@
 mod support;
 
 use econsult_model::{Channel, Status};
-use record_sync::{
-    FailureCause, ItemKey, MemoryStore, PatientRef, SaveKind, SaveState, SqliteStore, SyncError,
-};
+use record_sync::{FailureCause, ItemKey, PatientRef, SaveKind, SaveState, SqliteStore, SyncError};
 use support::*;
 use systmone_client::mock::{Fault, FaultRule};
 use systmone_client::proto::{GetPatientRecord, UpdatePatientRecord};
@@ -16,11 +14,7 @@ use systmone_client::proto::{GetPatientRecord, UpdatePatientRecord};
 #[tokio::test(start_paused = true)]
 async fn a_full_save_writes_the_pdf_the_ice_and_each_message_once_in_one_call() {
     let practice = Practice::start(Throttle::Real).await;
-    let engine = practice
-        .engine(MemoryStore::new(), "pc-1")
-        .start()
-        .await
-        .unwrap();
+    let engine = practice.memory_engine().await;
     let mut progress = engine.subscribe();
     let econsult = typical();
 
@@ -94,11 +88,7 @@ async fn a_full_save_writes_the_pdf_the_ice_and_each_message_once_in_one_call() 
 #[tokio::test(start_paused = true)]
 async fn new_activity_makes_a_saved_econsult_partially_saved_and_a_partial_save_is_one_call() {
     let practice = Practice::start(Throttle::Real).await;
-    let engine = practice
-        .engine(MemoryStore::new(), "pc-1")
-        .start()
-        .await
-        .unwrap();
+    let engine = practice.memory_engine().await;
     let mut econsult = typical();
     engine
         .save(econsult.clone(), patient_of(&econsult))
@@ -190,11 +180,7 @@ async fn new_activity_makes_a_saved_econsult_partially_saved_and_a_partial_save_
 #[tokio::test(start_paused = true)]
 async fn completing_with_the_toggle_on_saves_first_and_with_it_off_saves_nothing() {
     let practice = Practice::start(Throttle::Off).await;
-    let engine = practice
-        .engine(MemoryStore::new(), "pc-1")
-        .start()
-        .await
-        .unwrap();
+    let engine = practice.memory_engine().await;
     let mut econsult = typical();
     engine
         .save(econsult.clone(), patient_of(&econsult))
@@ -277,11 +263,7 @@ async fn completing_with_the_toggle_on_saves_first_and_with_it_off_saves_nothing
 #[tokio::test(start_paused = true)]
 async fn an_econsult_in_one_record_is_never_saved_to_another_patient() {
     let practice = Practice::start(Throttle::Off).await;
-    let engine = practice
-        .engine(MemoryStore::new(), "pc-1")
-        .start()
-        .await
-        .unwrap();
+    let engine = practice.memory_engine().await;
     let econsult = typical();
     let someone_else = PatientRef::nhs(sample("04-fit-note").patient.nhs_number.unwrap());
 
@@ -336,11 +318,7 @@ async fn an_econsult_in_one_record_is_never_saved_to_another_patient() {
 #[tokio::test(start_paused = true)]
 async fn invalid_econsults_and_unknown_ones_are_refused_with_what_to_do() {
     let practice = Practice::start(Throttle::Off).await;
-    let engine = practice
-        .engine(MemoryStore::new(), "pc-1")
-        .start()
-        .await
-        .unwrap();
+    let engine = practice.memory_engine().await;
     let mut econsult = typical();
     econsult
         .activity

@@ -142,11 +142,7 @@ async fn every_fault_on_the_save_call_of_every_kind_of_save() {
         for fault in faults() {
             let case = format!("{scenario:?} save, {fault:?} on UpdatePatientRecord");
             let practice = Practice::start(Throttle::Off).await;
-            let engine = practice
-                .engine(SqliteStore::open(practice.journal()).unwrap(), "pc-1")
-                .start()
-                .await
-                .unwrap();
+            let engine = practice.sqlite_engine("pc-1").await;
             let econsult = prepare(&practice, &engine, scenario).await;
             let before = practice.mock.count::<UpdatePatientRecord>();
             practice
@@ -182,11 +178,7 @@ async fn every_fault_on_the_reconciling_read_after_an_unanswered_save() {
                 };
                 let case = format!("{scenario:?} save, {lost:?} then {fault:?} on the read");
                 let practice = Practice::start(Throttle::Off).await;
-                let engine = practice
-                    .engine(SqliteStore::open(practice.journal()).unwrap(), "pc-1")
-                    .start()
-                    .await
-                    .unwrap();
+                let engine = practice.sqlite_engine("pc-1").await;
                 let econsult = prepare(&practice, &engine, scenario).await;
                 let saves = practice.mock.count::<UpdatePatientRecord>();
                 let reads = practice.mock.count::<GetPatientRecord>();
@@ -313,11 +305,7 @@ async fn an_engine_killed_at_any_step_is_recovered_by_a_new_one_on_the_same_jour
         for crash in crashes {
             let case = format!("{scenario:?} save, killed {crash:?}");
             let practice = Practice::start(Throttle::Real).await;
-            let setup = practice
-                .engine(SqliteStore::open(practice.journal()).unwrap(), "setup")
-                .start()
-                .await
-                .unwrap();
+            let setup = practice.sqlite_engine("setup").await;
             let econsult = prepare(&practice, &setup, scenario).await;
             setup.shutdown().await;
             let saves = practice.mock.count::<UpdatePatientRecord>();
@@ -357,14 +345,7 @@ async fn an_engine_killed_at_any_step_is_recovered_by_a_new_one_on_the_same_jour
             tokio::time::sleep(Duration::from_secs(15)).await;
 
             // A new process, another owner: it waits out the dead one's lease.
-            let second = practice
-                .engine(
-                    SqliteStore::open(practice.journal()).unwrap(),
-                    "pc-1-restarted",
-                )
-                .start()
-                .await
-                .unwrap();
+            let second = practice.sqlite_engine("pc-1-restarted").await;
             second.idle().await;
             assert_done(&practice, &second, &econsult, scenario, &case).await;
             // Sent once in every case: by the second engine when the first
@@ -379,16 +360,8 @@ async fn an_engine_killed_at_any_step_is_recovered_by_a_new_one_on_the_same_jour
 #[tokio::test(start_paused = true)]
 async fn two_engines_sharing_a_journal_never_save_one_econsult_at_once() {
     let practice = Practice::start(Throttle::Real).await;
-    let a = practice
-        .engine(SqliteStore::open(practice.journal()).unwrap(), "pc-a")
-        .start()
-        .await
-        .unwrap();
-    let b = practice
-        .engine(SqliteStore::open(practice.journal()).unwrap(), "pc-b")
-        .start()
-        .await
-        .unwrap();
+    let a = practice.sqlite_engine("pc-a").await;
+    let b = practice.sqlite_engine("pc-b").await;
     let econsult = typical();
     // Two receptionists press Save on two PCs at the same moment, and the
     // first PC's save is slow to be answered.

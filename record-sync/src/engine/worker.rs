@@ -102,6 +102,9 @@ struct Attempt {
     reads: u32,
     items: usize,
     failure: Option<SaveFailure>,
+    /// Another engine took the eConsult over (this one held it past its
+    /// lease): the state is theirs now and is left alone.
+    lease_lost: bool,
 }
 
 impl Worker {
@@ -186,10 +189,15 @@ impl Worker {
         });
     }
 
-    async fn process(&mut self, id: &EConsultId) -> Next {
+    /// Takes or renews the eConsult's lease until now plus the lease time.
+    async fn lease(&self, id: &EConsultId, now_ms: i64) -> Result<Lease, StoreError> {
         let ttl = i64::try_from(self.config.lease_ttl.as_millis()).unwrap_or(i64::MAX);
+        self.store.acquire_lease(id, &self.owner, now_ms, ttl).await
+    }
+
+    async fn process(&mut self, id: &EConsultId) -> Next {
         let now_ms = self.clock.now_ms();
-        match self.store.acquire_lease(id, &self.owner, now_ms, ttl).await {
+        match self.lease(id, now_ms).await {
             Ok(Lease::Acquired) => {}
             Ok(Lease::HeldBy { owner, expires_ms }) => {
                 debug!(econsult = %id, %owner, "another engine holds the eConsult; waiting for its lease");
@@ -216,12 +224,7 @@ impl Worker {
 
     /// Renews the lease; false when another engine has taken it.
     async fn renew(&self, id: &EConsultId) -> Result<bool, StoreError> {
-        let ttl = i64::try_from(self.config.lease_ttl.as_millis()).unwrap_or(i64::MAX);
-        let lease = self
-            .store
-            .acquire_lease(id, &self.owner, self.clock.now_ms(), ttl)
-            .await?;
-        Ok(lease == Lease::Acquired)
+        Ok(self.lease(id, self.clock.now_ms()).await? == Lease::Acquired)
     }
 
     async fn change(
@@ -291,6 +294,10 @@ impl Worker {
         info!(econsult = %id, %kind, "saving to the record");
 
         let attempt = self.attempt(&tracked).await?;
+        if attempt.lease_lost || !self.renew(id).await? {
+            warn!(econsult = %id, "another engine took the eConsult over (this one held it past its lease); leaving it to that engine");
+            return Ok(Next::RetryIn(self.config.lease_ttl));
+        }
         let reads = reads + attempt.reads;
         let report = |failure: Option<SaveFailure>, retry_in| SaveReport {
             kind,
@@ -398,6 +405,7 @@ impl Worker {
             reads: 0,
             items: 0,
             failure: None,
+            lease_lost: false,
         };
         let saved: BTreeSet<ItemKey> = self
             .store
@@ -406,7 +414,14 @@ impl Worker {
             .into_iter()
             .map(|s| s.item)
             .collect();
-        let plan = match plan_save(&tracked.econsult, &saved, &self.config.plan) {
+        // Rendering a PDF is CPU work: keep it off the async threads.
+        let (econsult, config) = (tracked.econsult.clone(), self.config.plan.clone());
+        let planned = tokio::task::spawn_blocking(move || plan_save(&econsult, &saved, &config))
+            .await
+            .map_err(|e| {
+                SyncError::Store(StoreError::new(format!("the planning task failed: {e}")))
+            })?;
+        let plan = match planned {
             Ok(plan) => plan,
             Err(error) => {
                 attempt.failure = Some(SaveFailure::new(
@@ -419,11 +434,7 @@ impl Worker {
         };
         for call in plan.calls {
             if !self.renew(id).await? {
-                attempt.failure = Some(SaveFailure::new(
-                    FailureCause::Temporary,
-                    true,
-                    "another engine took over this eConsult (this one held it too long); it is left to that engine",
-                ));
+                attempt.lease_lost = true;
                 return Ok(attempt);
             }
             match self.send(tracked, call, &mut attempt).await? {
@@ -587,5 +598,34 @@ async fn sleep_until(due: Option<Instant>) {
     match due {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn id(s: &str) -> EConsultId {
+        EConsultId::new(s).unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_queue_keeps_one_entry_per_econsult_and_brings_a_retry_forward_when_asked() {
+        let mut queue = Queue::default();
+        let now = Instant::now();
+        assert!(queue.push_now(id("a")));
+        assert!(!queue.push_now(id("a")), "already queued");
+        queue.push_at(id("b"), now + Duration::from_secs(10));
+        assert_eq!(queue.next_due(), Some(now + Duration::from_secs(10)));
+        assert_eq!(queue.pop_ready(now), Some(id("a")));
+        assert_eq!(queue.pop_ready(now), None, "b is not due");
+        // A new request for b brings its retry forward instead of adding one.
+        assert!(!queue.push_now(id("b")));
+        assert_eq!(queue.next_due(), None);
+        assert_eq!(queue.pop_ready(now), Some(id("b")));
+        queue.push_at(id("c"), now + Duration::from_secs(5));
+        assert_eq!(queue.pop_ready(now + Duration::from_secs(5)), Some(id("c")));
+        assert!(queue.queued.is_empty());
     }
 }

@@ -12,23 +12,14 @@ fn keys(items: &[&str]) -> BTreeSet<ItemKey> {
 }
 
 fn message(id: &str, at: &str, inbound: bool, channel: Channel, body: &str) -> Activity {
-    let message = Message {
-        channel,
-        body: body.into(),
-        attachments: Vec::new(),
+    let direction = if inbound {
+        Direction::Inbound
+    } else {
+        Direction::Outbound
     };
-    Activity {
-        id: ActivityId::new(id).unwrap(),
-        at: at.parse().unwrap(),
-        kind: if inbound {
-            ActivityKind::InboundMessage { message }
-        } else {
-            ActivityKind::OutboundMessage {
-                author: Some("Dr Sam Example".into()),
-                message,
-            }
-        },
-    }
+    let author = Some("Dr Sam Example");
+    let (id, at) = (ActivityId::new(id).unwrap(), at.parse().unwrap());
+    Activity::message(id, at, direction, author, Message::text(channel, body))
 }
 
 fn first_line(entry: &PlannedEntry) -> &str {

@@ -8,12 +8,11 @@ use std::time::Duration;
 
 use chrono::{NaiveDateTime, TimeDelta};
 use econsult_model::{
-    Activity, ActivityId, ActivityKind, ActivityLog, Channel, EConsult, EConsultId, Message,
-    samples,
+    Activity, ActivityId, ActivityLog, Channel, Direction, EConsult, EConsultId, Message, samples,
 };
 use record_sync::{
-    EngineBuilder, EngineConfig, ItemKey, Marker, PatientRef, RetryPolicy, SyncStore, TokioClock,
-    is_record_content,
+    Engine, EngineBuilder, EngineConfig, ItemKey, Marker, MemoryStore, PatientRef, RetryPolicy,
+    SqliteStore, SyncStore, TokioClock, is_record_content,
 };
 use systmone_client::client::{Client, ThrottlePolicy};
 use systmone_client::mock::{MockSystmOne, PatientSeed, ThrottleConfig};
@@ -73,45 +72,23 @@ pub fn typical() -> EConsult {
 
 /// An email or SMS.
 pub fn message(id: &str, at: &str, inbound: bool, channel: Channel, body: &str) -> Activity {
-    let message = Message {
-        channel,
-        body: body.into(),
-        attachments: Vec::new(),
+    let direction = if inbound {
+        Direction::Inbound
+    } else {
+        Direction::Outbound
     };
-    Activity {
-        id: ActivityId::new(id).unwrap(),
-        at: at.parse().unwrap(),
-        kind: if inbound {
-            ActivityKind::InboundMessage { message }
-        } else {
-            ActivityKind::OutboundMessage {
-                author: Some("Dr Sam Example".into()),
-                message,
-            }
-        },
-    }
+    Activity::message(
+        ActivityId::new(id).unwrap(),
+        at.parse().unwrap(),
+        direction,
+        Some("Dr Sam Example"),
+        Message::text(channel, body),
+    )
 }
 
 /// The patient an eConsult names, as a mock patient.
 pub fn seed_of(econsult: &EConsult) -> PatientSeed {
-    let p = &econsult.patient;
-    PatientSeed {
-        nhs_number: p.nhs_number,
-        pseudo_number: None,
-        first_name: p.name.first_name().into(),
-        surname: p.name.surname().into(),
-        date_of_birth: p.date_of_birth,
-        sex: p.sex,
-        title: None,
-        middle_names: None,
-        house_number: None,
-        road: None,
-        town: None,
-        postcode: p.postcode.clone(),
-        home_telephone: None,
-        mobile_telephone: None,
-        email: None,
-    }
+    PatientSeed::from_demographics(&econsult.patient)
 }
 
 /// The patient an eConsult is saved to.
@@ -189,6 +166,20 @@ impl Practice {
     /// An engine on this practice: quick retries, a short lease.
     pub fn engine(&self, store: impl SyncStore + 'static, owner: &str) -> EngineBuilder {
         self.engine_on(&self.client, store, owner)
+    }
+
+    /// A started engine journalling in this practice's SQLite file.
+    pub async fn sqlite_engine(&self, owner: &str) -> Engine {
+        let store = SqliteStore::open(self.journal()).unwrap();
+        self.engine(store, owner).start().await.unwrap()
+    }
+
+    /// A started engine journalling in memory.
+    pub async fn memory_engine(&self) -> Engine {
+        self.engine(MemoryStore::new(), "pc-1")
+            .start()
+            .await
+            .unwrap()
     }
 
     /// An engine using `client`.

@@ -162,6 +162,50 @@ impl PatientSeed {
         demographics.nhs_number = self.nhs_number;
         Ok(demographics)
     }
+
+    /// A mock patient with what a submission declared: the inverse of
+    /// [`demographics`](Self::demographics), for tests and demos that put
+    /// an eConsult's patient into the practice (the first home and mobile
+    /// numbers are kept; work and alternative numbers have no place here).
+    ///
+    /// ```
+    /// use econsult_model::samples;
+    /// use systmone_client::mock::PatientSeed;
+    ///
+    /// let econsult = samples::by_name("01-sore-throat").unwrap()?;
+    /// let seed = PatientSeed::from_demographics(&econsult.patient);
+    /// assert_eq!(seed.nhs_number, econsult.patient.nhs_number);
+    /// assert_eq!(seed.demographics()?.name, econsult.patient.name);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_demographics(demographics: &Demographics) -> Self {
+        let phone = |kind: PhoneKind| {
+            demographics
+                .phones
+                .iter()
+                .find(|p| p.kind == kind)
+                .map(|p| p.number.clone())
+        };
+        let name = &demographics.name;
+        let middle = name.middle_names().join(" ");
+        Self {
+            nhs_number: demographics.nhs_number,
+            pseudo_number: None,
+            first_name: name.first_name().to_owned(),
+            surname: name.surname().to_owned(),
+            date_of_birth: demographics.date_of_birth,
+            sex: demographics.sex,
+            title: name.title().map(str::to_owned),
+            middle_names: (!middle.is_empty()).then_some(middle),
+            house_number: None,
+            road: None,
+            town: None,
+            postcode: demographics.postcode.clone(),
+            home_telephone: phone(PhoneKind::Home),
+            mobile_telephone: phone(PhoneKind::Mobile),
+            email: demographics.email.clone(),
+        }
+    }
 }
 
 /// Every key a patient object may have, in the order the documentation
