@@ -165,7 +165,7 @@ pub fn is_record_content(activity: &Activity) -> bool {
 /// let plan = plan_save(&econsult, &BTreeSet::new(), &PlanConfig::default())?;
 /// assert_eq!(plan.kind, SaveKind::Full);
 /// assert_eq!(plan.calls.len(), 1, "one call carries every event");
-/// assert_eq!(plan.items()[0], ItemKey::Consultation);
+/// assert_eq!(plan.items().last(), Some(&ItemKey::Consultation));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn plan_save(
@@ -193,12 +193,16 @@ pub fn plan_save(
         Ok(pdf.clone().unwrap_or_default())
     };
 
-    let mut entries = Vec::new();
+    let mut entries: Vec<PlannedEntry> = new_activity
+        .iter()
+        .map(|activity| activity_entry(econsult, activity, config))
+        .collect();
+    // The consultation goes last: calls are sent in order and a save stops
+    // at its first failure, so once the consultation (whose PDF shows all
+    // of this activity) is in the record, so is everything planned with it,
+    // and a retry never needs a "latest PDF" of its own.
     if !consultation_saved {
         entries.push(consultation_entry(econsult, render()?, config));
-    }
-    for activity in &new_activity {
-        entries.push(activity_entry(econsult, activity, config));
     }
     let any_inbound = new_activity
         .iter()

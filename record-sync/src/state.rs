@@ -172,8 +172,6 @@ pub struct SyncState {
     status: Status,
     /// Whether the consultation (PDF and ICE) is in the record.
     consultation_saved: bool,
-    /// Whether there is activity not in the record.
-    unsaved_activity: bool,
     /// Whether activity arrived while a save was under way (so the save,
     /// planned before it, does not cover it).
     activity_during_save: bool,
@@ -188,7 +186,6 @@ impl SyncState {
             save: SaveState::NotSaved,
             status,
             consultation_saved: false,
-            unsaved_activity: false,
             activity_during_save: false,
             completing: false,
         }
@@ -247,7 +244,6 @@ impl SyncState {
                     "the save was interrupted (the program stopped); the record is checked before anything is sent again",
                 ),
             };
-            self.unsaved_activity = true;
             self.activity_during_save = false;
         }
         self
@@ -266,14 +262,11 @@ impl SyncState {
     /// Applies a transition, or refuses it and changes nothing.
     pub fn apply(&mut self, transition: Transition) -> Result<(), TransitionError> {
         match transition {
-            Transition::NewActivity => {
-                self.unsaved_activity = true;
-                match self.save {
-                    SaveState::Saving { .. } => self.activity_during_save = true,
-                    SaveState::Saved => self.save = SaveState::PartiallySaved,
-                    _ => {}
-                }
-            }
+            Transition::NewActivity => match self.save {
+                SaveState::Saving { .. } => self.activity_during_save = true,
+                SaveState::Saved => self.save = SaveState::PartiallySaved,
+                _ => {}
+            },
             Transition::SaveStarted => {
                 match self.save {
                     SaveState::Saving { .. } => return Err(TransitionError::AlreadySaving),
@@ -288,9 +281,8 @@ impl SyncState {
                     return Err(TransitionError::NotSaving);
                 }
                 self.consultation_saved = true;
-                self.unsaved_activity = self.activity_during_save;
-                self.activity_during_save = false;
-                if self.unsaved_activity {
+                let more = std::mem::take(&mut self.activity_during_save);
+                if more {
                     self.save = SaveState::PartiallySaved;
                 } else {
                     self.save = SaveState::Saved;
@@ -308,7 +300,6 @@ impl SyncState {
                     return Err(TransitionError::NotSaving);
                 }
                 self.consultation_saved |= consultation_saved;
-                self.unsaved_activity = true;
                 self.activity_during_save = false;
                 self.save = SaveState::Failed { failure };
             }

@@ -389,3 +389,60 @@ async fn two_engines_sharing_a_journal_never_save_one_econsult_at_once() {
         &SaveState::Saved
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_save_of_several_calls_broken_in_the_middle_writes_each_item_once() {
+    use record_sync::{EngineConfig, PlanConfig, RetryPolicy};
+    let practice = Practice::start(Throttle::Real).await;
+    let config = EngineConfig::default()
+        .with_plan(PlanConfig::default().with_max_events_per_call(4))
+        .with_retry(RetryPolicy::default().with_initial(Duration::from_secs(1)));
+    let engine = practice
+        .engine(SqliteStore::open(practice.journal()).unwrap(), "pc-1")
+        .config(config)
+        .start()
+        .await
+        .unwrap();
+    // Thirteen messages, responses and notes and the consultation: four calls.
+    let econsult = sample("05-long-history");
+    practice
+        .mock
+        .inject(FaultRule::on_nth_call::<UpdatePatientRecord>(
+            2,
+            Fault::DropAfterProcessing,
+        ));
+    practice
+        .mock
+        .inject(FaultRule::on_nth_call::<UpdatePatientRecord>(
+            3,
+            Fault::DropBeforeProcessing,
+        ));
+    practice
+        .mock
+        .inject(FaultRule::on_nth_call::<UpdatePatientRecord>(
+            4,
+            Fault::RecordOpen,
+        ));
+
+    engine
+        .save(econsult.clone(), patient_of(&econsult))
+        .await
+        .unwrap();
+    engine.idle().await;
+
+    practice.assert_each_once(&econsult);
+    let state = engine.state(&econsult.id).await.unwrap().unwrap();
+    assert_eq!(state.save(), &SaveState::Saved);
+    // Calls 1 and 2 landed (2 unanswered, found by reading), 3 never
+    // reached SystmOne and was sent again, 4 was refused and sent again.
+    assert_eq!(practice.mock.count::<UpdatePatientRecord>(), 6);
+    let saved: Vec<String> = engine
+        .saved_items(&econsult.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.item.to_string())
+        .collect();
+    assert_eq!(saved.len(), 14, "{saved:?}");
+    assert!(practice.spool_files().is_empty());
+}

@@ -263,14 +263,12 @@ impl Worker {
             self.emit(&tracked, None);
         }
 
-        let mut reads = 0;
-        for intent in self.store.open_intents(Some(id)).await? {
-            reads += 1;
-            if let Err(failure) = self.reconcile(&intent).await? {
-                return self
-                    .record_failure(id, failure, None::<fn(_, _) -> SaveReport>)
-                    .await;
-            }
+        let open = self.store.open_intents(Some(id)).await?;
+        let reads = u32::from(!open.is_empty());
+        if let Err(failure) = self.reconcile(&open).await? {
+            return self
+                .record_failure(id, failure, None::<fn(_, _) -> SaveReport>)
+                .await;
         }
 
         let Some(tracked) = self.store.load(id).await? else {
@@ -524,7 +522,7 @@ impl Worker {
             Err(error) => {
                 info!(intent = %key, %error, "no answer to a save; looking for it in the record");
                 attempt.reads += 1;
-                let found = match self.reconcile(&intent).await? {
+                let found = match self.reconcile(std::slice::from_ref(&intent)).await? {
                     Ok(found) => found,
                     Err(failure) => return Ok(Err(failure)),
                 };
@@ -545,12 +543,20 @@ impl Worker {
         }
     }
 
-    /// Looks for an open intent's items in the record and resolves it with
-    /// what is there. `Ok(Err)` when the record could not be read: the
-    /// intent stays open.
-    async fn reconcile(&self, intent: &Intent) -> Result<Result<usize, SaveFailure>, SyncError> {
+    /// Looks for open intents' items in the record, with one read from the
+    /// earliest day any was sent, and resolves each with what is there.
+    /// Returns how many items were found; `Ok(Err)` when the record could
+    /// not be read: the intents stay open. All the intents are of one
+    /// eConsult, so of one patient (the link cannot change while any is
+    /// open).
+    async fn reconcile(&self, intents: &[Intent]) -> Result<Result<usize, SaveFailure>, SyncError> {
+        let (Some(first), Some(sent_on)) =
+            (intents.first(), intents.iter().map(|i| i.sent_on).min())
+        else {
+            return Ok(Ok(0));
+        };
         let today = self.clock.local_now().date();
-        let request = reconcile_request(&intent.patient, intent.sent_on, today);
+        let request = reconcile_request(&first.patient, sent_on, today);
         let record = match self.api.get_patient_record(request).await {
             Ok(record) => record,
             Err(error) => {
@@ -570,27 +576,31 @@ impl Worker {
                 )));
             }
         };
-        let found = markers_in(&intent.econsult, &record);
-        let landed: Vec<SavedItem> = intent
-            .items
-            .iter()
-            .filter_map(|item| {
-                found.get(item).map(|uid| SavedItem {
-                    item: item.clone(),
-                    event_uid: uid.clone(),
-                    intent: intent.key.clone(),
+        let found = markers_in(&first.econsult, &record);
+        let mut total = 0;
+        for intent in intents {
+            let landed: Vec<SavedItem> = intent
+                .items
+                .iter()
+                .filter_map(|item| {
+                    found.get(item).map(|uid| SavedItem {
+                        item: item.clone(),
+                        event_uid: uid.clone(),
+                        intent: intent.key.clone(),
+                    })
                 })
-            })
-            .collect();
-        info!(
-            intent = %intent.key,
-            found = landed.len(),
-            of = intent.items.len(),
-            "reconciled a save with the record"
-        );
-        self.store.finish_intent(&intent.key, &landed).await?;
-        self.spool.remove(&intent.files).await;
-        Ok(Ok(landed.len()))
+                .collect();
+            info!(
+                intent = %intent.key,
+                found = landed.len(),
+                of = intent.items.len(),
+                "reconciled a save with the record"
+            );
+            self.store.finish_intent(&intent.key, &landed).await?;
+            self.spool.remove(&intent.files).await;
+            total += landed.len();
+        }
+        Ok(Ok(total))
     }
 }
 

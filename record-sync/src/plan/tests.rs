@@ -33,11 +33,10 @@ fn a_full_save_is_one_call_with_the_pdf_the_ice_and_each_message_as_its_own_even
     assert_eq!(plan.kind, SaveKind::Full);
     assert_eq!(plan.calls.len(), 1);
     // The status change (act-03) is workflow, not record content.
+    let items: Vec<String> = plan.items().iter().map(ToString::to_string).collect();
     assert_eq!(
-        plan.items(),
-        keys(&["consultation", "activity/act-01", "activity/act-02"])
-            .into_iter()
-            .collect::<Vec<_>>()
+        items,
+        ["activity/act-01", "activity/act-02", "consultation"]
     );
     let entries = &plan.calls[0].entries;
     for entry in entries {
@@ -47,7 +46,7 @@ fn a_full_save_is_one_call_with_the_pdf_the_ice_and_each_message_as_its_own_even
         assert_eq!(entry.event.done_by.as_deref(), Some("Online consultation"));
     }
 
-    let consultation = &entries[0];
+    let consultation = &entries[2];
     assert_eq!(consultation.event.date_time, Some(econsult.submitted_at));
     assert!(consultation.files[0].bytes.starts_with(b"%PDF"));
     assert_eq!(consultation.files[0].extension, "pdf");
@@ -60,7 +59,7 @@ fn a_full_save_is_one_call_with_the_pdf_the_ice_and_each_message_as_its_own_even
         );
     }
 
-    let sms = &entries[2];
+    let sms = &entries[1];
     assert_eq!(sms.event.method, Some(ContactMethod::Text));
     assert!(sms.event.narratives[0].lines[1].starts_with("SMS to patient"));
 }
@@ -141,6 +140,28 @@ fn a_partial_save_with_an_inbound_message_has_no_new_pdf() {
 }
 
 #[test]
+fn a_full_save_broken_after_some_activity_is_retried_in_full_without_a_latest_pdf() {
+    let econsult = sample("05-long-history");
+    let config = PlanConfig::default().with_max_events_per_call(4);
+    let first = plan_save(&econsult, &BTreeSet::new(), &config).unwrap();
+    // The first call landed; the rest did not.
+    let saved: BTreeSet<ItemKey> = first.calls[0].items().into_iter().collect();
+    let retry = plan_save(&econsult, &saved, &config).unwrap();
+    assert_eq!(retry.kind, SaveKind::Full);
+    let rest: Vec<ItemKey> = first.calls[1..]
+        .iter()
+        .flat_map(PlannedCall::items)
+        .collect();
+    assert_eq!(retry.items(), rest);
+    assert!(
+        !retry
+            .items()
+            .iter()
+            .any(|i| matches!(i, ItemKey::LatestPdf(_)))
+    );
+}
+
+#[test]
 fn long_saves_are_split_and_every_item_is_planned_once() {
     let econsult = sample("05-long-history");
     let all = plan_save(&econsult, &BTreeSet::new(), &PlanConfig::default()).unwrap();
@@ -154,7 +175,8 @@ fn long_saves_are_split_and_every_item_is_planned_once() {
     assert_eq!(split.items(), all.items());
     assert_eq!(split.calls.len(), all.items().len().div_ceil(4));
     assert!(split.calls.iter().all(|c| c.entries.len() <= 4));
-    assert_eq!(split.calls[0].entries[0].key, ItemKey::Consultation);
+    let last = split.calls.last().unwrap();
+    assert_eq!(last.entries.last().unwrap().key, ItemKey::Consultation);
     let unique: BTreeSet<_> = split.items().into_iter().collect();
     assert_eq!(unique.len(), split.items().len());
 }
@@ -240,7 +262,8 @@ fn text_xml_cannot_carry_is_replaced_not_refused() {
     }
     econsult.activity.push(odd).unwrap();
     let plan = plan_save(&econsult, &BTreeSet::new(), &PlanConfig::default()).unwrap();
-    let entry = plan.calls[0].entries.last().unwrap();
+    let odd: ItemKey = "activity/act-09".parse().unwrap();
+    let entry = plan.calls[0].entries.iter().find(|e| e.key == odd).unwrap();
     let lines = &entry.event.narratives[0].lines;
     assert!(lines.contains(&"line one\u{fffd}".to_owned()), "{lines:?}");
     assert!(lines.contains(&"line two".to_owned()), "{lines:?}");
@@ -261,6 +284,7 @@ fn a_consultation_code_is_added_when_configured() {
         &PlanConfig::default().with_consultation_code(code.clone()),
     )
     .unwrap();
-    assert_eq!(plan.calls[0].entries[0].event.clinical_codes[0].code, code);
-    assert!(plan.calls[0].entries[1].event.clinical_codes.is_empty());
+    let entries = &plan.calls[0].entries;
+    assert_eq!(entries.last().unwrap().event.clinical_codes[0].code, code);
+    assert!(entries[0].event.clinical_codes.is_empty());
 }
