@@ -376,13 +376,9 @@ impl Worker {
                 Ok(())
             })
             .await?;
-        warn!(
-            econsult = %id,
-            cause = ?failure.cause,
-            retryable = failure.retryable,
-            attempt,
-            "a save failed: {}", failure.detail
-        );
+        // SystmOne's words can quote an identifier: only at debug.
+        warn!(econsult = %id, cause = ?failure.cause, retryable = failure.retryable, attempt, "a save failed");
+        debug!(econsult = %id, detail = %failure.detail, "why the save failed");
         if !retry {
             self.attempts.remove(id);
         }
@@ -520,7 +516,7 @@ impl Worker {
                 Ok(Err(SaveFailure::from_client(&error, true)))
             }
             Err(error) => {
-                info!(intent = %key, %error, "no answer to a save; looking for it in the record");
+                info!(intent = %key, kind = ?error.kind(), "no answer to a save; looking for it in the record");
                 attempt.reads += 1;
                 let found = match self.reconcile(std::slice::from_ref(&intent)).await? {
                     Ok(found) => found,
