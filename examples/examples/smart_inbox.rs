@@ -166,7 +166,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     heading("6. Each save: calls and time (SystmOne's real throttle)");
     println!(
-        "  {:<16} {:<17} {:>5} {:>7} {:>8}",
+        "  {:<16} {:<27} {:>5} {:>7} {:>8}",
         "eConsult", "save", "calls", "events", "time"
     );
     for (id, what, report) in &saves {
@@ -185,6 +185,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
         );
     }
     println!();
+    println!(
+        "  A save's time includes waiting its turn under the throttle (1.1 s after the call before)."
+    );
     println!(
         "  Status changes in the samples are inbox workflow and are not written to the record."
     );
@@ -352,7 +355,10 @@ async fn show_record(
             .map(|s| format!("{}, {}", s.save(), s.status()))
             .unwrap_or_default()
     );
-    for entry in record.api_events() {
+    // As SystmOne lists them: by date.
+    let mut events: Vec<_> = record.api_events().collect();
+    events.sort_by_key(|e| e.item.date_time);
+    for entry in events {
         let event = &entry.item;
         let heading = event
             .narratives
