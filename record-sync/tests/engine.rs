@@ -18,11 +18,7 @@ async fn a_full_save_writes_the_pdf_the_ice_and_each_message_once_in_one_call() 
     let mut progress = engine.subscribe();
     let econsult = typical();
 
-    engine
-        .save(econsult.clone(), patient_of(&econsult))
-        .await
-        .unwrap();
-    engine.idle().await;
+    save_and_wait(&engine, &econsult).await;
 
     let state = engine.state(&econsult.id).await.unwrap().unwrap();
     assert_eq!(state.save(), &SaveState::Saved);
@@ -90,11 +86,7 @@ async fn new_activity_makes_a_saved_econsult_partially_saved_and_a_partial_save_
     let practice = Practice::start(Throttle::Real).await;
     let engine = practice.memory_engine().await;
     let mut econsult = typical();
-    engine
-        .save(econsult.clone(), patient_of(&econsult))
-        .await
-        .unwrap();
-    engine.idle().await;
+    save_and_wait(&engine, &econsult).await;
 
     // An outbound message: the partial save adds the latest PDF too.
     econsult
@@ -116,11 +108,7 @@ async fn new_activity_makes_a_saved_econsult_partially_saved_and_a_partial_save_
         "an update saves nothing"
     );
 
-    engine
-        .save(econsult.clone(), patient_of(&econsult))
-        .await
-        .unwrap();
-    engine.idle().await;
+    save_and_wait(&engine, &econsult).await;
     assert_eq!(
         practice.mock.count::<UpdatePatientRecord>(),
         2,
@@ -150,11 +138,7 @@ async fn new_activity_makes_a_saved_econsult_partially_saved_and_a_partial_save_
             "Thank you",
         ))
         .unwrap();
-    engine
-        .save(econsult.clone(), patient_of(&econsult))
-        .await
-        .unwrap();
-    engine.idle().await;
+    save_and_wait(&engine, &econsult).await;
     assert_eq!(practice.mock.count::<UpdatePatientRecord>(), 3);
     practice.assert_each_once(&econsult);
     assert_eq!(
@@ -169,11 +153,7 @@ async fn new_activity_makes_a_saved_econsult_partially_saved_and_a_partial_save_
     );
 
     // Saving again with nothing new sends nothing.
-    engine
-        .save(econsult.clone(), patient_of(&econsult))
-        .await
-        .unwrap();
-    engine.idle().await;
+    save_and_wait(&engine, &econsult).await;
     assert_eq!(practice.mock.count::<UpdatePatientRecord>(), 3);
 }
 
@@ -182,11 +162,7 @@ async fn completing_with_the_toggle_on_saves_first_and_with_it_off_saves_nothing
     let practice = Practice::start(Throttle::Off).await;
     let engine = practice.memory_engine().await;
     let mut econsult = typical();
-    engine
-        .save(econsult.clone(), patient_of(&econsult))
-        .await
-        .unwrap();
-    engine.idle().await;
+    save_and_wait(&engine, &econsult).await;
 
     econsult
         .activity
@@ -210,11 +186,7 @@ async fn completing_with_the_toggle_on_saves_first_and_with_it_off_saves_nothing
 
     // Toggle off: Completed at once, the new activity stays unsaved.
     let mut other = sample("04-fit-note");
-    engine
-        .save(other.clone(), patient_of(&other))
-        .await
-        .unwrap();
-    engine.idle().await;
+    save_and_wait(&engine, &other).await;
     let calls = practice.mock.count::<UpdatePatientRecord>();
     // The sample arrives completed; the practice reopens it.
     engine
@@ -287,11 +259,7 @@ async fn an_econsult_in_one_record_is_never_saved_to_another_patient() {
             .to_string()
             .starts_with("Failed to save eConsult to record")
     );
-    engine
-        .save(econsult.clone(), patient_of(&econsult))
-        .await
-        .unwrap();
-    engine.idle().await;
+    save_and_wait(&engine, &econsult).await;
     practice.assert_each_once(&econsult);
 
     // Once saved, never to another patient.
@@ -352,11 +320,7 @@ async fn the_sqlite_journal_is_created_on_first_use_and_a_new_engine_carries_on_
     let store = SqliteStore::open(practice.journal()).unwrap();
     let engine = practice.engine(store, "pc-1").start().await.unwrap();
     let mut econsult = typical();
-    engine
-        .save(econsult.clone(), patient_of(&econsult))
-        .await
-        .unwrap();
-    engine.idle().await;
+    save_and_wait(&engine, &econsult).await;
     engine.shutdown().await;
 
     let store = SqliteStore::open(practice.journal()).unwrap();
@@ -375,11 +339,7 @@ async fn the_sqlite_journal_is_created_on_first_use_and_a_new_engine_carries_on_
             "Still sore",
         ))
         .unwrap();
-    engine
-        .save(econsult.clone(), patient_of(&econsult))
-        .await
-        .unwrap();
-    engine.idle().await;
+    save_and_wait(&engine, &econsult).await;
     practice.assert_each_once(&econsult);
     assert_eq!(practice.mock.count::<UpdatePatientRecord>(), 2);
 }

@@ -52,11 +52,7 @@ fn is_permanent(fault: &Fault) -> bool {
 async fn prepare(practice: &Practice, engine: &Engine, scenario: Scenario) -> EConsult {
     let mut econsult = typical();
     if scenario != Scenario::Full {
-        engine
-            .save(econsult.clone(), patient_of(&econsult))
-            .await
-            .unwrap();
-        engine.idle().await;
+        save_and_wait(engine, &econsult).await;
         practice.assert_each_once(&econsult);
         econsult
             .activity
@@ -424,11 +420,7 @@ async fn a_save_of_several_calls_broken_in_the_middle_writes_each_item_once() {
             Fault::RecordOpen,
         ));
 
-    engine
-        .save(econsult.clone(), patient_of(&econsult))
-        .await
-        .unwrap();
-    engine.idle().await;
+    save_and_wait(&engine, &econsult).await;
 
     practice.assert_each_once(&econsult);
     let state = engine.state(&econsult.id).await.unwrap().unwrap();

@@ -222,6 +222,12 @@ impl Worker {
         next
     }
 
+    /// The items of the eConsult the journal knows are in the record.
+    async fn saved_keys(&self, id: &EConsultId) -> Result<BTreeSet<ItemKey>, StoreError> {
+        let saved = self.store.saved_items(id).await?;
+        Ok(saved.into_iter().map(|s| s.item).collect())
+    }
+
     /// Renews the lease; false when another engine has taken it.
     async fn renew(&self, id: &EConsultId) -> Result<bool, StoreError> {
         Ok(self.lease(id, self.clock.now_ms()).await? == Lease::Acquired)
@@ -347,13 +353,7 @@ impl Worker {
         };
         let retry = failure.retryable && attempt <= self.config.retry.max_attempts;
         let retry_in = retry.then(|| self.config.retry.delay(attempt));
-        let saved: BTreeSet<ItemKey> = self
-            .store
-            .saved_items(id)
-            .await?
-            .into_iter()
-            .map(|s| s.item)
-            .collect();
+        let saved = self.saved_keys(id).await?;
         let consultation_saved = saved.contains(&ItemKey::Consultation);
         let recorded = failure.clone();
         let tracked = self
@@ -401,13 +401,7 @@ impl Worker {
             failure: None,
             lease_lost: false,
         };
-        let saved: BTreeSet<ItemKey> = self
-            .store
-            .saved_items(id)
-            .await?
-            .into_iter()
-            .map(|s| s.item)
-            .collect();
+        let saved = self.saved_keys(id).await?;
         // Rendering a PDF is CPU work: keep it off the async threads.
         let (econsult, config) = (tracked.econsult.clone(), self.config.plan.clone());
         let planned = tokio::task::spawn_blocking(move || plan_save(&econsult, &saved, &config))

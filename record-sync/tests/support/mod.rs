@@ -91,6 +91,16 @@ pub fn seed_of(econsult: &EConsult) -> PatientSeed {
     PatientSeed::from_demographics(&econsult.patient)
 }
 
+/// Asks `engine` to save `econsult` to its patient and waits until the
+/// engine has nothing left to do.
+pub async fn save_and_wait(engine: &Engine, econsult: &EConsult) {
+    engine
+        .save(econsult.clone(), patient_of(econsult))
+        .await
+        .unwrap();
+    engine.idle().await;
+}
+
 /// The patient an eConsult is saved to.
 pub fn patient_of(econsult: &EConsult) -> PatientRef {
     PatientRef::nhs(econsult.patient.nhs_number.unwrap())
