@@ -185,14 +185,9 @@ pub fn plan_save(
         .filter(|a| is_record_content(a) && !saved.contains(&ItemKey::Activity(a.id.clone())))
         .collect();
 
-    let mut pdf = None;
-    let mut render = || -> Result<Vec<u8>, PlanError> {
-        if pdf.is_none() {
-            pdf = Some(econsult_model::pdf::render(econsult)?);
-        }
-        Ok(pdf.clone().unwrap_or_default())
-    };
-
+    // At most one PDF per plan: the consultation's (a full save) or the
+    // latest one (a partial save), never both.
+    let render = || econsult_model::pdf::render(econsult);
     let mut entries: Vec<PlannedEntry> = new_activity
         .iter()
         .map(|activity| activity_entry(econsult, activity, config))

@@ -99,11 +99,11 @@ impl Spool {
         }
     }
 
-    /// Removes spool files that no open intent names (left by a crash
-    /// before their intent was journalled, or after it was resolved).
-    /// `open` must be read *after* this lists the directory: a file is
-    /// written only once its intent is journalled, so a file listed here
-    /// whose intent is still open is always in `open`.
+    /// The files in the spool that the SDK named (anything else there is
+    /// left alone). For [`sweep`](Self::sweep): the open intents must be
+    /// read *after* this lists the directory, because a file is written
+    /// only once its intent is journalled, so a listed file whose intent is
+    /// still open is always among them.
     pub(crate) fn list(&self) -> io::Result<Vec<PathBuf>> {
         let mut found = Vec::new();
         for entry in std::fs::read_dir(&self.dir)? {
@@ -121,7 +121,9 @@ impl Spool {
         Ok(found)
     }
 
-    /// Removes the listed files that `open` does not hold.
+    /// Removes the listed files that no open intent names: left by a crash
+    /// after their intent was resolved, or written by an attempt whose
+    /// intent was resolved while the file stayed.
     pub(crate) async fn sweep(&self, listed: Vec<PathBuf>, open: &HashSet<PathBuf>) -> usize {
         let orphans: Vec<PathBuf> = listed.into_iter().filter(|p| !open.contains(p)).collect();
         self.remove(&orphans).await;

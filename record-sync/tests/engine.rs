@@ -177,7 +177,9 @@ async fn completing_with_the_toggle_on_saves_first_and_with_it_off_saves_nothing
     engine.update(econsult.clone()).await.unwrap();
     engine.complete(&econsult.id, true).await.unwrap();
     let waiting = engine.state(&econsult.id).await.unwrap().unwrap();
-    assert!(waiting.is_completing() || waiting.status() == Status::Completed);
+    // Not Completed until the new SMS is in the record.
+    assert!(waiting.is_completing(), "{waiting:?}");
+    assert_ne!(waiting.status(), Status::Completed);
     engine.idle().await;
     let state = engine.state(&econsult.id).await.unwrap().unwrap();
     assert_eq!(state.status(), Status::Completed);

@@ -272,9 +272,7 @@ impl Worker {
         let open = self.store.open_intents(Some(id)).await?;
         let reads = u32::from(!open.is_empty());
         if let Err(failure) = self.reconcile(&open).await? {
-            return self
-                .record_failure(id, failure, None::<fn(_, _) -> SaveReport>)
-                .await;
+            return self.record_failure(id, failure, None).await;
         }
 
         let Some(tracked) = self.store.load(id).await? else {
@@ -303,14 +301,14 @@ impl Worker {
             return Ok(Next::RetryIn(self.config.lease_ttl));
         }
         let reads = reads + attempt.reads;
-        let report = |failure: Option<SaveFailure>, retry_in| SaveReport {
+        let report = SaveReport {
             kind,
             calls: attempt.calls,
             reads,
             items: attempt.items,
             elapsed: started.elapsed(),
-            failure,
-            retry_in,
+            failure: None,
+            retry_in: None,
         };
         match attempt.failure {
             Some(failure) => self.record_failure(id, failure, Some(report)).await,
@@ -327,7 +325,7 @@ impl Worker {
                 self.attempts.remove(id);
                 info!(econsult = %id, calls = attempt.calls, items = attempt.items, "saved");
                 let again = tracked.wants_save();
-                self.emit(&tracked, Some(report(None, None)));
+                self.emit(&tracked, Some(report));
                 // More was asked for while it saved (new activity, or
                 // completing waits for it): carry on.
                 Ok(if again {
@@ -339,12 +337,14 @@ impl Worker {
         }
     }
 
-    /// Journals a failed attempt and decides on a retry.
+    /// Journals a failed attempt and decides on a retry; `report` is the
+    /// attempt's, when a save had started (its failure and retry are
+    /// filled in here).
     async fn record_failure(
         &mut self,
         id: &EConsultId,
         failure: SaveFailure,
-        report: Option<impl FnOnce(Option<SaveFailure>, Option<Duration>) -> SaveReport>,
+        report: Option<SaveReport>,
     ) -> Result<Next, SyncError> {
         let attempt = {
             let n = self.attempts.entry(id.clone()).or_insert(0);
@@ -382,7 +382,11 @@ impl Worker {
         if !retry {
             self.attempts.remove(id);
         }
-        let report = report.map(|r| r(Some(failure), retry_in));
+        let report = report.map(|report| SaveReport {
+            failure: Some(failure),
+            retry_in,
+            ..report
+        });
         self.emit(&tracked, report);
         Ok(match retry_in {
             Some(delay) => Next::RetryIn(delay),
