@@ -25,7 +25,7 @@ use econsult_model::{
 };
 use record_sync::{Engine, PatientRef, SaveState, SqliteStore, Updates};
 use systmone_client::client::{Client, ThrottlePolicy};
-use systmone_client::mock::{MockSystmOne, PatientSeed, ThrottleConfig};
+use systmone_client::mock::{MockSystmOne, Organisation, PatientSeed, ThrottleConfig};
 use systmone_client::proto::UpdatePatientRecord;
 use tokio::runtime::Runtime;
 
@@ -86,6 +86,10 @@ impl Rig {
         let p = &econsult.patient;
         let seed = PatientSeed::from_demographics(p);
         let mock = MockSystmOne::builder()
+            .organisation(Organisation::single_site(
+                econsult.practice.as_str(),
+                "Bench Surgery",
+            ))
             .patients([seed])
             .throttle(if real_throttle {
                 ThrottleConfig::systmone()

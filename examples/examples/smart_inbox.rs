@@ -26,9 +26,9 @@ use econsult_model::{
 };
 use patient_matcher::systmone::{find_patient, manual_match};
 use patient_matcher::{MatchConfig, MatchOutcome};
-use record_sync::{Engine, PatientRef, SaveReport, SqliteStore, Updates};
+use record_sync::{Engine, EngineConfig, PatientRef, SaveReport, SqliteStore, Updates};
 use systmone_client::client::{Client, ThrottlePolicy};
-use systmone_client::mock::{MockSystmOne, PatientSeed, ThrottleConfig};
+use systmone_client::mock::{MockSystmOne, Organisation, PatientSeed, ThrottleConfig};
 use systmone_client::proto::Identity;
 
 const API_KEY: &str = "EXAMPLE-API-KEY";
@@ -42,8 +42,15 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let mut zoe = sample("01-sore-throat")?;
     let mut lukasz = sample("02-repeat-medication")?;
     let mut aoife = sample("03-rash-with-photo")?;
+    // One practice's inbox: the engine saves only while SystmOne is logged
+    // on at an eConsult's practice.
+    aoife.practice = zoe.practice.clone();
 
     let mock = MockSystmOne::builder()
+        .organisation(Organisation::single_site(
+            zoe.practice.as_str(),
+            "Riverside Test Practice",
+        ))
         .patients(practice(&zoe, &lukasz, &aoife)?)
         .synthetic_patients(2_000, 42)
         .throttle(ThrottleConfig::systmone())
@@ -61,6 +68,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let work = tempfile::tempdir()?;
     let journal = SqliteStore::open(work.path().join("journal.sqlite3"))?;
     let engine = Engine::for_client(&client, journal, work.path().join("spool"))
+        .config(EngineConfig::default().with_software("Smart Inbox (example)"))
         .start()
         .await?;
     let mut updates = engine.subscribe();

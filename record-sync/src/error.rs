@@ -31,7 +31,11 @@ pub enum SyncError {
     /// The journal failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The engine has stopped.
-    #[error("the save engine has stopped; start a new one")]
+    /// The engine has stopped ([`Engine::shutdown`](crate::Engine::shutdown)
+    /// or [`Engine::abort`](crate::Engine::abort)); nothing was journalled.
+    #[error("the save engine has stopped, so nothing was journalled; start a new one")]
     Stopped,
+    /// The engine's settings cannot keep its promise.
+    #[error("the save engine is not configured correctly: {0}")]
+    Configuration(String),
 }

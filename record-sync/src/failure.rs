@@ -48,6 +48,13 @@ pub enum FailureCause {
     Rejected,
     /// SystmOne refused it for now.
     Temporary,
+    /// SystmOne on this PC is logged on at another practice than the
+    /// eConsult's: nothing is written until it is logged on at the right
+    /// one.
+    WrongPractice,
+    /// A save was written but not yet committed: the patient's record is
+    /// open in SystmOne and the user has not saved it.
+    NotCommitted,
 }
 
 impl FailureCause {
@@ -90,6 +97,12 @@ impl FailureCause {
             FailureCause::Rejected => "SystmOne refused it and will refuse it again as it is",
             FailureCause::Temporary => {
                 "SystmOne could not do it just now; it is tried again automatically"
+            }
+            FailureCause::WrongPractice => {
+                "SystmOne is logged on at another practice; nothing is saved until SystmOne on this PC is logged on at the eConsult's practice, then the save resumes automatically"
+            }
+            FailureCause::NotCommitted => {
+                "the save is in the patient's record but not yet committed, because the record is open in SystmOne; it is checked again automatically once the user saves or closes the record"
             }
         }
     }
@@ -138,6 +151,12 @@ impl SaveFailure {
             ClientError::NotSent { reason, .. } => match reason {
                 NotSentReason::Unreachable { .. } => (FailureCause::SystmOneUnavailable, true),
                 NotSentReason::Encode(_) => (FailureCause::Content, false),
+                // Not sent in time (a lease would have run out) or not on
+                // the connection whose practice was checked: nothing was
+                // written, and the next attempt checks again.
+                NotSentReason::DeadlinePassed | NotSentReason::ConnectionChanged => {
+                    (FailureCause::SystmOneUnavailable, true)
+                }
                 _ => (FailureCause::Configuration, false),
             },
             ClientError::NoAnswer { .. } | ClientError::Unreadable { .. } if write => {

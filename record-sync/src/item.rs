@@ -137,6 +137,11 @@ impl Marker {
     /// Reads a narrative line; `None` when it is not a marker. Surrounding
     /// whitespace is ignored (SystmOne keeps it, a user editing the entry
     /// might add it).
+    ///
+    /// This reads one line of text. Whether an *event* carries a marker is
+    /// decided by [`markers_in`](crate::markers_in), which looks only at the
+    /// first line of an event's first narrative, and only in events the
+    /// SDK's software added: a marker anywhere else is text, not a marker.
     pub fn parse(line: &str) -> Option<Self> {
         let rest = line.trim().strip_prefix(MARKER_PREFIX)?;
         let (econsult, item) = rest.split_once('/')?;
@@ -144,6 +149,38 @@ impl Marker {
             econsult: EConsultId::new(econsult).ok()?,
             item: item.parse().ok()?,
         })
+    }
+}
+
+/// Whether a line of text would be taken for a marker line: it starts,
+/// after any leading whitespace, with [`MARKER_PREFIX`] in any case.
+/// Broader than [`Marker::parse`] on purpose, so that no near-miss a later
+/// reader might accept is written as it is.
+pub(crate) fn looks_like_marker(line: &str) -> bool {
+    let start = line.trim_start();
+    start
+        .get(..MARKER_PREFIX.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(MARKER_PREFIX))
+}
+
+/// A line of free text (a message body, ICE, an answer, a file name) as it
+/// is written into the record: as it is, unless it would be taken for a
+/// marker, in which case it is quoted with a leading `> ` (still readable,
+/// never a marker).
+///
+/// ```
+/// # use record_sync::neutralise_marker_line as neutralise;
+/// assert_eq!(neutralise("Sore throat for 3 days"), "Sore throat for 3 days");
+/// assert_eq!(
+///     neutralise("eConsult sync ref: EC-1/activity/a-9"),
+///     "> eConsult sync ref: EC-1/activity/a-9"
+/// );
+/// ```
+pub fn neutralise_marker_line(line: &str) -> std::borrow::Cow<'_, str> {
+    if looks_like_marker(line) {
+        std::borrow::Cow::Owned(format!("> {line}"))
+    } else {
+        std::borrow::Cow::Borrowed(line)
     }
 }
 
@@ -167,6 +204,21 @@ mod tests {
         }
         let error = "note/a".parse::<ItemKey>().unwrap_err();
         assert!(error.to_string().contains("activity/<activity id>"));
+    }
+
+    #[test]
+    fn case_and_padding_variants_count_as_marker_like() {
+        for line in [
+            "eConsult sync ref: EC-1/consultation",
+            "  ECONSULT SYNC REF: EC-1/consultation",
+            "\u{3000}econsult sync ref: anything",
+        ] {
+            assert!(looks_like_marker(line), "{line:?}");
+            assert!(Marker::parse(&neutralise_marker_line(line)).is_none());
+        }
+        assert!(!looks_like_marker("> eConsult sync ref: EC-1/consultation"));
+        assert!(!looks_like_marker("eConsult sync"));
+        assert!(!looks_like_marker("é"));
     }
 
     #[test]
@@ -205,6 +257,23 @@ mod tests {
         fn parsing_any_line_never_panics(line in ".{0,200}") {
             let _ = Marker::parse(&line);
             let _ = line.parse::<ItemKey>();
+        }
+
+        /// Whatever a patient writes, once neutralised it is not a marker,
+        /// and text that is not marker-like is left exactly as it was.
+        #[test]
+        fn neutralised_text_is_never_a_marker(
+            pad in "[ \t\u{a0}\u{3000}]{0,3}",
+            prefix in "(?i:econsult sync ref: )",
+            econsult in id(),
+            item in key(),
+            rest in ".{0,40}",
+        ) {
+            let forged = format!("{pad}{prefix}{econsult}/{item}{rest}");
+            let written = neutralise_marker_line(&forged);
+            prop_assert!(Marker::parse(&written).is_none(), "{written:?}");
+            prop_assert!(written.ends_with(&forged), "readable: {written:?}");
+            prop_assert_eq!(neutralise_marker_line(&rest).as_ref(), rest.as_str());
         }
     }
 }

@@ -43,18 +43,18 @@ pub use clock::{Clock, SystemClock, TokioClock};
 pub use engine::{Engine, EngineBuilder, EngineConfig, Progress, RetryPolicy, SaveReport, Updates};
 pub use error::SyncError;
 pub use failure::{FailureCause, SaveFailure};
-pub use item::{ItemKey, ItemKeyError, MARKER_PREFIX, Marker};
+pub use item::{ItemKey, ItemKeyError, MARKER_PREFIX, Marker, neutralise_marker_line};
 pub use patient::PatientRef;
 pub use plan::{
     FileToSpool, PlanConfig, PlanError, PlannedCall, PlannedEntry, SavePlan, is_record_content,
     plan_save,
 };
-pub use reconcile::{markers_in, reconcile_request};
+pub use reconcile::{marker_of, markers_in, reconcile_request};
 pub use spool::Spool;
 pub use state::{SaveKind, SaveState, SyncState, Transition, TransitionError};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 pub use store::{
-    Change, Intent, IntentKey, IntentKeyError, Lease, MemoryStore, SavedItem, StoreError,
+    Change, Intent, IntentKey, IntentKeyError, Lease, LeaseToken, MemoryStore, SavedItem, StoreError,
     SyncStore, Tracked,
 };

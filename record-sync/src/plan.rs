@@ -8,18 +8,24 @@
 //! unless it holds more than [`PlanConfig::max_events_per_call`] items.
 //!
 //! Every event's narrative starts with its [`Marker`] line, so that a save
-//! whose answer was lost can be looked for in the record.
+//! whose answer was lost can be looked for in the record. Free text (a
+//! message, ICE, a file name) is written line by line, and a line of it
+//! that would be taken for a marker is quoted with `> ` first
+//! ([`neutralise_marker_line`](crate::neutralise_marker_line)): the
+//! marker is only ever the SDK's own first line.
 //!
 //! Planning is pure: files (the PDF, message attachments) are returned as
 //! bytes with the event, and the [`Spool`](crate::Spool) writes them and
 //! fills in their paths.
 
 use std::collections::BTreeSet;
+use std::num::NonZeroUsize;
 
 use chrono::NaiveDateTime;
 use econsult_model::{Activity, ActivityKind, Channel, Direction, EConsult, FileType};
 use systmone_client::proto::{Attachment, ClinicalCode, Code, ContactMethod, Event, Narrative};
 
+use crate::item::neutralise_marker_line;
 use crate::{ItemKey, Marker, SaveKind};
 
 /// How saves are written.
@@ -28,8 +34,8 @@ use crate::{ItemKey, Marker, SaveKind};
 pub struct PlanConfig {
     /// The most events one `UpdatePatientRecord` carries (SystmOne
     /// publishes no limit; the default, 25, keeps a request far below any
-    /// plausible one while a typical save stays one call).
-    pub max_events_per_call: usize,
+    /// plausible one while a typical save stays one call). Never zero.
+    pub max_events_per_call: NonZeroUsize,
     /// `DoneBy` on every event: the source a clinician sees. Default
     /// "Online consultation".
     pub source: String,
@@ -42,7 +48,7 @@ pub struct PlanConfig {
 impl Default for PlanConfig {
     fn default() -> Self {
         Self {
-            max_events_per_call: 25,
+            max_events_per_call: NonZeroUsize::new(25).unwrap_or(NonZeroUsize::MIN),
             source: "Online consultation".to_owned(),
             consultation_code: None,
         }
@@ -50,9 +56,18 @@ impl Default for PlanConfig {
 }
 
 impl PlanConfig {
-    /// Sets [`max_events_per_call`](Self::max_events_per_call) (at least 1).
-    pub fn with_max_events_per_call(mut self, max: usize) -> Self {
-        self.max_events_per_call = max.max(1);
+    /// Sets [`max_events_per_call`](Self::max_events_per_call): zero is
+    /// not a count of events a call can carry, so the type refuses it.
+    ///
+    /// ```
+    /// use std::num::NonZeroUsize;
+    /// use record_sync::PlanConfig;
+    ///
+    /// let config = PlanConfig::default().with_max_events_per_call(NonZeroUsize::new(10).unwrap());
+    /// assert_eq!(config.max_events_per_call.get(), 10);
+    /// ```
+    pub fn with_max_events_per_call(mut self, max: NonZeroUsize) -> Self {
+        self.max_events_per_call = max;
         self
     }
 
@@ -158,6 +173,7 @@ pub fn is_record_content(activity: &Activity) -> bool {
 ///
 /// ```
 /// use std::collections::BTreeSet;
+use std::num::NonZeroUsize;
 /// use econsult_model::samples;
 /// use record_sync::{ItemKey, PlanConfig, SaveKind, plan_save};
 ///
@@ -216,7 +232,7 @@ pub fn plan_save(
     let mut rest = entries.into_iter().peekable();
     while rest.peek().is_some() {
         calls.push(PlannedCall {
-            entries: rest.by_ref().take(config.max_events_per_call).collect(),
+            entries: rest.by_ref().take(config.max_events_per_call.get()).collect(),
         });
     }
     // The latest PDF travels with the activity it shows, never alone.
@@ -374,19 +390,35 @@ fn extension_of(file: &econsult_model::Attachment) -> &'static str {
         .unwrap_or("bin")
 }
 
+/// The line breaks free text is split at: any a reader (SystmOne, a
+/// viewer) might show as one, so that each shown line is checked.
+const LINE_BREAKS: [char; 5] = ['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}'];
+
 /// Adds `text` as narrative lines (one per line of text, the first after
-/// `prefix`), made safe for XML.
+/// `prefix`), made safe for XML, none of them taken for a marker.
 fn push_text(lines: &mut Vec<String>, prefix: &str, text: &str) {
-    let mut text_lines = text.lines();
-    let first = text_lines.next().unwrap_or("");
-    lines.push(format!("{prefix}{}", xml_safe(first)));
-    lines.extend(text_lines.map(xml_safe));
+    // "\r\n" is one break; a break at the very end starts no line.
+    let text = text.replace("\r\n", "\n");
+    let mut parts: Vec<&str> = text.split(LINE_BREAKS).collect();
+    if parts.len() > 1 && parts.last() == Some(&"") {
+        parts.pop();
+    }
+    let mut parts = parts.into_iter();
+    let first = parts.next().unwrap_or("");
+    lines.push(free_text(&format!("{prefix}{first}")));
+    lines.extend(parts.map(free_text));
 }
 
-/// Text on one line (for headings and file names), made safe for XML.
+/// A line of free text as written: safe for XML, never a marker.
+fn free_text(line: &str) -> String {
+    xml_safe(&neutralise_marker_line(line))
+}
+
+/// Text on one line (for headings and file names), made safe for XML and
+/// never a marker.
 fn one_line(text: &str) -> String {
     let joined: Vec<&str> = text.split_whitespace().collect();
-    xml_safe(&joined.join(" "))
+    free_text(&joined.join(" "))
 }
 
 /// Replaces the characters XML 1.0 cannot carry (most C0 controls, U+FFFE,

@@ -28,7 +28,9 @@ const SPOOL_SUFFIXES: [&str; 9] = [
 
 impl Spool {
     /// Uses `dir` (created if missing) as the spool. The path is made
-    /// absolute, because SystmOne resolves it, not this process.
+    /// absolute, because SystmOne resolves it, not this process, and kept
+    /// in its plain form (`C:\\ProgramData\\…`, never the `\\\\?\\` form
+    /// `canonicalize` gives on Windows, which SystmOne may not accept).
     ///
     /// # Errors
     ///
@@ -37,7 +39,7 @@ impl Spool {
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir)?;
         Ok(Self {
-            dir: dir.canonicalize()?,
+            dir: plain_absolute(dir)?,
         })
     }
 
@@ -131,6 +133,17 @@ impl Spool {
     }
 }
 
+/// `path` made absolute against the current directory, without resolving
+/// links and without Windows' verbatim (`\\\\?\\`) prefix.
+fn plain_absolute(path: &Path) -> io::Result<PathBuf> {
+    let absolute = std::path::absolute(path)?;
+    let text = absolute.to_string_lossy();
+    Ok(match text.strip_prefix(r"\\?\") {
+        Some(rest) if !rest.starts_with("UNC\\") => PathBuf::from(rest),
+        _ => absolute,
+    })
+}
+
 async fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let partial = path.with_extension("part");
     tokio::fs::write(&partial, bytes).await?;
@@ -167,6 +180,27 @@ mod tests {
         PlannedCall {
             entries: vec![entry],
         }
+    }
+
+    #[test]
+    fn the_spool_path_is_plain_and_absolute() {
+        let dir = tempfile::tempdir().unwrap();
+        let relative = std::path::Path::new("target-spool-test-dir");
+        let cwd = std::env::current_dir().unwrap();
+        let spool = Spool::new(dir.path().join("a").join("..").join("spool")).unwrap();
+        assert!(spool.dir().is_absolute());
+        assert!(!spool.dir().to_string_lossy().starts_with(r"\\?\"));
+        let local = plain_absolute(relative).unwrap();
+        assert_eq!(local, cwd.join(relative));
+        assert_eq!(
+            plain_absolute(std::path::Path::new(r"\\?\C:\spool")).unwrap(),
+            if cfg!(windows) {
+                PathBuf::from(r"C:\spool")
+            } else {
+                cwd.join(r"\\?\C:\spool")
+            },
+            "the verbatim prefix is dropped where it means something"
+        );
     }
 
     #[tokio::test]

@@ -319,13 +319,13 @@ async fn invalid_econsults_and_unknown_ones_are_refused_with_what_to_do() {
 #[tokio::test(start_paused = true)]
 async fn the_sqlite_journal_is_created_on_first_use_and_a_new_engine_carries_on_from_it() {
     let practice = Practice::start(Throttle::Off).await;
-    let store = SqliteStore::open(practice.journal()).unwrap();
+    let store = practice.sqlite_store();
     let engine = practice.engine(store, "pc-1").start().await.unwrap();
     let mut econsult = typical();
     save_and_wait(&engine, &econsult).await;
     engine.shutdown().await;
 
-    let store = SqliteStore::open(practice.journal()).unwrap();
+    let store = practice.sqlite_store();
     let engine = practice.engine(store, "pc-1").start().await.unwrap();
     assert_eq!(
         engine.state(&econsult.id).await.unwrap().unwrap().save(),

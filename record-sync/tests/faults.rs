@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use econsult_model::{Channel, EConsult, EConsultId, Status};
 use record_sync::{
-    Change, Engine, Intent, IntentKey, Lease, SaveState, SavedItem, SqliteStore, StoreError,
+    Change, Engine, Intent, IntentKey, Lease, LeaseToken, SaveState, SavedItem, SqliteStore, StoreError,
     SyncError, SyncStore, Tracked,
 };
 use support::*;
@@ -245,21 +245,31 @@ impl SyncStore for DyingStore {
     async fn load(&self, econsult: &EConsultId) -> Result<Option<Tracked>, StoreError> {
         self.inner.load(econsult).await
     }
-    async fn change(&self, econsult: &EConsultId, change: Change) -> Result<Tracked, SyncError> {
-        let tracked = self.inner.change(econsult, change).await?;
+    async fn change(
+        &self,
+        econsult: &EConsultId,
+        fence: Option<&LeaseToken>,
+        change: Change,
+    ) -> Result<Tracked, SyncError> {
+        let tracked = self.inner.change(econsult, fence, change).await?;
         if matches!(tracked.state.save(), SaveState::Saving { .. }) {
             self.die_if(Crash::AfterSaveStarted).await;
         }
         Ok(tracked)
     }
-    async fn begin_intent(&self, intent: &Intent) -> Result<(), StoreError> {
-        self.inner.begin_intent(intent).await?;
+    async fn begin_intent(&self, intent: &Intent, fence: &LeaseToken) -> Result<(), StoreError> {
+        self.inner.begin_intent(intent, fence).await?;
         self.die_if(Crash::AfterIntent).await;
         Ok(())
     }
-    async fn finish_intent(&self, key: &IntentKey, landed: &[SavedItem]) -> Result<(), StoreError> {
+    async fn finish_intent(
+        &self,
+        key: &IntentKey,
+        landed: &[SavedItem],
+        fence: &LeaseToken,
+    ) -> Result<(), StoreError> {
         self.die_if(Crash::BeforeOutcome).await;
-        self.inner.finish_intent(key, landed).await?;
+        self.inner.finish_intent(key, landed, fence).await?;
         self.die_if(Crash::AfterOutcome).await;
         Ok(())
     }
@@ -276,15 +286,15 @@ impl SyncStore for DyingStore {
         &self,
         econsult: &EConsultId,
         owner: &str,
-        now_ms: i64,
-        ttl_ms: i64,
+        ttl: Duration,
     ) -> Result<Lease, StoreError> {
-        self.inner
-            .acquire_lease(econsult, owner, now_ms, ttl_ms)
-            .await
+        self.inner.acquire_lease(econsult, owner, ttl).await
     }
-    async fn release_lease(&self, econsult: &EConsultId, owner: &str) -> Result<(), StoreError> {
-        self.inner.release_lease(econsult, owner).await
+    async fn renew_lease(&self, lease: &LeaseToken, ttl: Duration) -> Result<(), StoreError> {
+        self.inner.renew_lease(lease, ttl).await
+    }
+    async fn release_lease(&self, lease: &LeaseToken) -> Result<(), StoreError> {
+        self.inner.release_lease(lease).await
     }
 }
 
@@ -308,7 +318,7 @@ async fn an_engine_killed_at_any_step_is_recovered_by_a_new_one_on_the_same_jour
 
             let died = Arc::new(Notify::new());
             let store = DyingStore {
-                inner: SqliteStore::open(practice.journal()).unwrap(),
+                inner: practice.sqlite_store(),
                 at: crash,
                 armed: AtomicBool::new(crash != Crash::CallInFlight),
                 died: died.clone(),
@@ -391,10 +401,10 @@ async fn a_save_of_several_calls_broken_in_the_middle_writes_each_item_once() {
     use record_sync::{EngineConfig, PlanConfig, RetryPolicy};
     let practice = Practice::start(Throttle::Real).await;
     let config = EngineConfig::default()
-        .with_plan(PlanConfig::default().with_max_events_per_call(4))
+        .with_plan(PlanConfig::default().with_max_events_per_call(std::num::NonZeroUsize::new(4).unwrap()))
         .with_retry(RetryPolicy::default().with_initial(Duration::from_secs(1)));
     let engine = practice
-        .engine(SqliteStore::open(practice.journal()).unwrap(), "pc-1")
+        .engine(practice.sqlite_store(), "pc-1")
         .config(config)
         .start()
         .await

@@ -5,16 +5,45 @@
 //! # What a save does
 //!
 //! 1. Takes the eConsult's **lease** in the journal, so that no other
-//!    engine (another PC sharing the journal) saves it at the same time.
-//! 2. **Reconciles** any intent left open by an earlier save whose answer
-//!    never came (or by a crash): reads the patient's recent narrative and
-//!    looks for the markers of its items, then records what it found.
-//! 3. **Plans** what is not yet in the record ([`plan_save`](crate::plan_save)).
-//! 4. For each call: writes its files to the spool, **journals the intent**,
-//!    sends `UpdatePatientRecord` at background priority, and records the
-//!    EventUIDs (or, when no answer came, reconciles at once).
-//! 5. Moves the [`SyncState`] on, and retries a retryable failure with
+//!    engine (another process or PC sharing the journal) saves it at the
+//!    same time. The lease is a fence: each takeover is a new generation,
+//!    and every journal write the engine makes while working is refused
+//!    once its generation is not current.
+//! 2. Checks that SystmOne on this PC is logged on at the **eConsult's
+//!    practice** (`GetOrganisationMetaData`, once per connection); on
+//!    another practice nothing is read or written, and the save waits with
+//!    [`FailureCause::WrongPractice`](crate::FailureCause::WrongPractice).
+//! 3. **Reconciles** any intent left open by an earlier save whose outcome
+//!    is unknown (or by a crash): reads the patient's narrative around the
+//!    day it was sent and looks for the markers of its items. Items are
+//!    taken as missing only when two reads [`settle`](EngineConfig::settle)
+//!    apart both miss them, and never from a read of a record open in
+//!    SystmOne.
+//! 4. **Plans** what is not yet in the record ([`plan_save`](crate::plan_save)).
+//! 5. For each call: renews the lease, writes its files to the spool,
+//!    **journals the intent**, and sends `UpdatePatientRecord` at background
+//!    priority, on the connection whose practice was checked and only while
+//!    the lease has [`write_timeout`](EngineConfig::write_timeout) left.
+//!    An answer with one EventUID per event, and the record committed,
+//!    resolves the intent; anything else (no answer, an error answer to
+//!    several events, too few EventUIDs, `RecordState` `Open`) is
+//!    reconciled before anything is sent again.
+//! 6. Moves the [`SyncState`] on, and retries a retryable failure with
 //!    backoff.
+//!
+//! # What the promise assumes
+//!
+//! - The journal's clock (not the engines') judges lease expiry: one PC's
+//!   clock for SQLite, the database server's for a shared database.
+//! - A write sent under a lease is answered or times out within
+//!   [`write_timeout`](EngineConfig::write_timeout); a write SystmOne still
+//!   commits more than [`settle`](EngineConfig::settle) after its answer
+//!   was lost could be written twice (nothing can tell it from one that
+//!   never will).
+//! - SystmOne's clock is within
+//!   [`clock_tolerance`](EngineConfig::clock_tolerance) of the PC's.
+//! - Switching SystmOne to another practice re-establishes the connection
+//!   (the practice is checked once per connection).
 //!
 //! ```no_run
 //! use record_sync::{Engine, PatientRef, SqliteStore};
@@ -36,6 +65,7 @@ mod worker;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -110,9 +140,38 @@ pub struct EngineConfig {
     /// How failures are retried.
     pub retry: RetryPolicy,
     /// How long an engine holds an eConsult's lease without renewing it
-    /// (default 2 minutes: longer than any single call's timeout). An
-    /// engine that stops mid-save holds the eConsult this long.
+    /// (default 2 minutes), by the journal's clock. An engine that stops
+    /// mid-save holds the eConsult this long. Must exceed
+    /// [`write_timeout`](Self::write_timeout) by at least
+    /// [`SEND_MARGIN`](Self::SEND_MARGIN).
     pub lease_ttl: Duration,
+    /// How long the engine waits for SystmOne's answer to each
+    /// `UpdatePatientRecord` (default 30 seconds, the client's own
+    /// default). A write is sent only while its lease has at least this
+    /// long left (plus [`SEND_MARGIN`](Self::SEND_MARGIN)), so its answer,
+    /// or its timeout, comes before any other engine could take over.
+    pub write_timeout: Duration,
+    /// After a save whose outcome is unknown, how long the engine waits
+    /// before reading the record a second time (default 2 minutes). Items
+    /// are sent again only when two reads this far apart both miss them:
+    /// SystmOne's reads lag its writes, and a write can still commit after
+    /// its answer was lost. Two minutes covers the "couple of minutes" the
+    /// practice sees before saved content shows, and a write still being
+    /// processed after the 30-second write timeout; it is paid only after
+    /// a lost answer, never on the normal path.
+    pub settle: Duration,
+    /// How far SystmOne's clock may be from this PC's (default 15
+    /// minutes). Reconciliation reads only today's entries (a read
+    /// SystmOne does not throttle) when the save and the read are further
+    /// than this from midnight, and the day before to the day after
+    /// otherwise.
+    pub clock_tolerance: Duration,
+    /// The name SystmOne shows as `Event/@Software` on this product's
+    /// entries: the software name registered with TPP for your API key.
+    /// When set, reconciliation recognises only entries with this name;
+    /// when not (the default), entries added by any third-party software,
+    /// never entries typed in SystmOne. Set it in production.
+    pub software: Option<String>,
     /// What attachments an eConsult may carry (checked before a save).
     pub attachment_policy: AttachmentPolicy,
 }
@@ -123,6 +182,10 @@ impl Default for EngineConfig {
             plan: PlanConfig::default(),
             retry: RetryPolicy::default(),
             lease_ttl: Duration::from_secs(120),
+            write_timeout: Duration::from_secs(30),
+            settle: Duration::from_secs(120),
+            clock_tolerance: Duration::from_secs(15 * 60),
+            software: None,
             attachment_policy: AttachmentPolicy::default(),
         }
     }
@@ -151,6 +214,62 @@ impl EngineConfig {
     pub fn with_attachment_policy(mut self, policy: AttachmentPolicy) -> Self {
         self.attachment_policy = policy;
         self
+    }
+
+    /// Sets [`write_timeout`](Self::write_timeout).
+    pub fn with_write_timeout(mut self, timeout: Duration) -> Self {
+        self.write_timeout = timeout;
+        self
+    }
+
+    /// Sets [`settle`](Self::settle).
+    pub fn with_settle(mut self, settle: Duration) -> Self {
+        self.settle = settle;
+        self
+    }
+
+    /// Sets [`clock_tolerance`](Self::clock_tolerance).
+    pub fn with_clock_tolerance(mut self, tolerance: Duration) -> Self {
+        self.clock_tolerance = tolerance;
+        self
+    }
+
+    /// Sets [`software`](Self::software).
+    ///
+    /// ```
+    /// use record_sync::EngineConfig;
+    ///
+    /// let config = EngineConfig::default().with_software("AcmeConsult");
+    /// assert_eq!(config.software.as_deref(), Some("AcmeConsult"));
+    /// ```
+    pub fn with_software(mut self, name: impl Into<String>) -> Self {
+        self.software = Some(name.into());
+        self
+    }
+
+    /// The least time a lease must have left for a write to be sent, on
+    /// top of [`write_timeout`](Self::write_timeout): the time to journal
+    /// the answer.
+    pub const SEND_MARGIN: Duration = Duration::from_secs(5);
+
+    /// How long after a lease is renewed a write may still be sent.
+    pub(crate) fn send_window(&self) -> Duration {
+        self.lease_ttl
+            .saturating_sub(self.write_timeout)
+            .saturating_sub(Self::SEND_MARGIN)
+    }
+
+    /// Refuses settings the engine cannot keep its promise with.
+    fn check(&self) -> Result<(), SyncError> {
+        if self.send_window().is_zero() {
+            return Err(SyncError::Configuration(format!(
+                "the lease time ({:?}) must be longer than the write timeout ({:?}) plus {:?}, or no write could ever be sent under a lease; lengthen lease_ttl or shorten write_timeout",
+                self.lease_ttl,
+                self.write_timeout,
+                Self::SEND_MARGIN
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -269,8 +388,10 @@ impl EngineBuilder {
         self
     }
 
-    /// Names this engine in leases (default: a random name). Engines
-    /// sharing a journal must have different names.
+    /// Names this engine in leases and logs (default `engine`). The engine
+    /// adds a random suffix of its own, so two engines given the same name
+    /// (two processes on one PC, users of a terminal server) still never
+    /// share a lease.
     pub fn owner(mut self, owner: impl Into<String>) -> Self {
         self.owner = Some(owner.into());
         self
@@ -282,17 +403,19 @@ impl EngineBuilder {
     ///
     /// # Errors
     ///
-    /// When the spool directory cannot be created, or the journal read.
+    /// When the configuration is unusable ([`SyncError::Configuration`]),
+    /// the spool directory cannot be created, or the journal read.
     pub async fn start(self) -> Result<Engine, SyncError> {
+        self.config.check()?;
         let spool = Spool::new(&self.spool_dir).map_err(|e| {
             SyncError::Store(crate::StoreError::new(format!(
                 "the spool directory {} cannot be used ({e})",
                 self.spool_dir.display()
             )))
         })?;
-        let owner = self
-            .owner
-            .unwrap_or_else(|| format!("engine-{}", crate::IntentKey::generate()));
+        let name = self.owner.unwrap_or_else(|| "engine".to_owned());
+        let unique = crate::IntentKey::generate();
+        let owner = format!("{name}#{}", &unique.as_str()[..12]);
         let (commands, receiver) = mpsc::unbounded_channel();
         let (progress, _) = broadcast::channel(1024);
         let pending = Arc::new(watch::channel(0usize).0);
@@ -303,6 +426,8 @@ impl EngineBuilder {
             pending: pending.clone(),
             config: self.config.clone(),
             worker: Mutex::new(None),
+            stopped: AtomicBool::new(false),
+            owner: owner.clone(),
         });
         let worker = worker::Worker {
             api: self.api,
@@ -316,6 +441,9 @@ impl EngineBuilder {
             pending,
             queue: worker::Queue::default(),
             attempts: std::collections::HashMap::new(),
+            lease: None,
+            practice: None,
+            misses: std::collections::HashMap::new(),
         };
         worker
             .startup()
@@ -338,6 +466,9 @@ struct Shared {
     pending: Arc<watch::Sender<usize>>,
     config: EngineConfig,
     worker: Mutex<Option<JoinHandle<()>>>,
+    /// Set by `shutdown` and `abort`: requests are refused from then on.
+    stopped: AtomicBool,
+    owner: String,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -354,6 +485,7 @@ pub struct Engine {
 impl fmt::Debug for Engine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Engine")
+            .field("owner", &self.shared.owner)
             .field("store", &self.shared.store)
             .finish_non_exhaustive()
     }
@@ -420,8 +552,10 @@ impl Engine {
     /// [`SyncError::Invalid`] when the eConsult fails validation;
     /// [`SyncError::PatientChanged`] when any of it is, or may be, in
     /// another patient's record; [`SyncError::Store`] when the journal
-    /// cannot be written.
+    /// cannot be written; [`SyncError::Stopped`] after
+    /// [`shutdown`](Self::shutdown).
     pub async fn save(&self, econsult: EConsult, patient: PatientRef) -> Result<(), SyncError> {
+        self.running()?;
         econsult
             .validate(&self.shared.config.attachment_policy)
             .map_err(SyncError::Invalid)?;
@@ -443,6 +577,7 @@ impl Engine {
         let tracked = store
             .change(
                 &id,
+                None,
                 Box::new(move |current| match current {
                     None => Ok(Tracked {
                         state: SyncState::new(econsult.status),
@@ -485,6 +620,7 @@ impl Engine {
     /// [`SyncError::NotTracked`] for an eConsult never saved; as
     /// [`save`](Self::save) otherwise.
     pub async fn update(&self, econsult: EConsult) -> Result<(), SyncError> {
+        self.running()?;
         econsult
             .validate(&self.shared.config.attachment_policy)
             .map_err(SyncError::Invalid)?;
@@ -494,6 +630,7 @@ impl Engine {
             .store
             .change(
                 &id,
+                None,
                 Box::new(move |current| {
                     let mut tracked =
                         current.ok_or_else(|| SyncError::NotTracked(econsult.id.clone()))?;
@@ -521,12 +658,14 @@ impl Engine {
         econsult: &EConsultId,
         save_latest_activity: bool,
     ) -> Result<(), SyncError> {
+        self.running()?;
         let id = econsult.clone();
         let tracked = self
             .shared
             .store
             .change(
                 econsult,
+                None,
                 Box::new(move |current| {
                     let mut tracked = current.ok_or(SyncError::NotTracked(id))?;
                     tracked.state.apply(Transition::Complete {
@@ -552,12 +691,14 @@ impl Engine {
     /// [`SyncError::NotTracked`]; [`SyncError::Transition`] for Completed or
     /// the status it already has.
     pub async fn set_status(&self, econsult: &EConsultId, status: Status) -> Result<(), SyncError> {
+        self.running()?;
         let id = econsult.clone();
         let tracked = self
             .shared
             .store
             .change(
                 econsult,
+                None,
                 Box::new(move |current| {
                     let mut tracked = current.ok_or(SyncError::NotTracked(id))?;
                     tracked.state.apply(Transition::SetStatus(status))?;
@@ -608,8 +749,10 @@ impl Engine {
     }
 
     /// Stops the worker after the step it is on (a call in flight is
-    /// answered and journalled first) and waits for it.
+    /// answered and journalled first) and waits for it. From then on every
+    /// request is refused with [`SyncError::Stopped`].
     pub async fn shutdown(&self) {
+        self.shared.stopped.store(true, Ordering::Release);
         let _ = self.shared.commands.send(Command::Stop);
         let handle = lock(&self.shared.worker).take();
         if let Some(handle) = handle {
@@ -620,9 +763,25 @@ impl Engine {
     /// Stops the worker at once, wherever it is, as a crash would: nothing
     /// is journalled and no lease is released. For tests of recovery.
     pub fn abort(&self) {
+        self.shared.stopped.store(true, Ordering::Release);
         if let Some(handle) = lock(&self.shared.worker).take() {
             handle.abort();
         }
+    }
+
+    /// This engine's unique name in leases: the name it was given (or
+    /// `engine`), `#`, and a random suffix.
+    pub fn owner(&self) -> &str {
+        &self.shared.owner
+    }
+
+    /// Refuses a request once the engine has stopped: it would be
+    /// journalled with no worker to carry it out.
+    fn running(&self) -> Result<(), SyncError> {
+        if self.shared.stopped.load(Ordering::Acquire) || self.shared.commands.is_closed() {
+            return Err(SyncError::Stopped);
+        }
+        Ok(())
     }
 
     fn changed(&self, tracked: Tracked) {

@@ -5,9 +5,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use econsult_model::EConsultId;
-use systmone_client::client::{Outcome, SystmOneApi};
-use systmone_client::proto::{Clinical, UpdatePatientRecord};
+use econsult_model::{EConsultId, PracticeId};
+use systmone_client::client::{
+    CallOptions, ConnectionId, Error as ClientError, NotSentReason, Outcome, SystmOneApi,
+};
+use systmone_client::proto::{
+    Clinical, GetOrganisationMetaData, RecordState, UpdatePatientRecord,
+};
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
@@ -15,9 +19,9 @@ use tracing::{debug, info, warn};
 use super::{Command, EngineConfig, Progress, SaveReport};
 use crate::plan::{PlannedCall, plan_save};
 use crate::{
-    Clock, FailureCause, Intent, IntentKey, ItemKey, Lease, SaveFailure, SaveKind, SaveState,
-    SavedItem, Spool, StoreError, SyncError, SyncStore, Tracked, Transition, markers_in,
-    reconcile_request,
+    Clock, FailureCause, Intent, IntentKey, ItemKey, Lease, LeaseToken, SaveFailure, SaveKind,
+    SaveState, SavedItem, Spool, StoreError, SyncError, SyncStore, Tracked, Transition,
+    markers_in, reconcile_request,
 };
 
 /// The eConsults waiting: ready now, or at a time. Each entry holds one
@@ -81,6 +85,23 @@ enum Next {
     RetryIn(Duration),
 }
 
+/// The lease the worker holds on the eConsult it is working on.
+#[derive(Debug, Clone)]
+pub(crate) struct Held {
+    token: LeaseToken,
+    /// Taken just before the lease was last renewed, so the lease lasts at
+    /// least `lease_ttl` from here by any clock that runs no faster than
+    /// tokio's.
+    renewed_at: Instant,
+}
+
+/// What SystmOne on this PC was logged on at, on one connection.
+#[derive(Debug, Clone)]
+pub(crate) struct PracticeSeen {
+    connection: ConnectionId,
+    site_ids: Vec<String>,
+}
+
 pub(crate) struct Worker {
     pub(crate) api: Arc<dyn SystmOneApi>,
     pub(crate) store: Arc<dyn SyncStore>,
@@ -94,6 +115,13 @@ pub(crate) struct Worker {
     pub(crate) queue: Queue,
     /// Failed attempts in a row, per eConsult (for the backoff).
     pub(crate) attempts: HashMap<EConsultId, u32>,
+    /// The lease on the eConsult being worked on.
+    pub(crate) lease: Option<Held>,
+    /// The practice SystmOne was last seen logged on at.
+    pub(crate) practice: Option<PracticeSeen>,
+    /// When a read first missed items of an open intent: items are taken
+    /// as not landed only by a second read `settle` later.
+    pub(crate) misses: HashMap<IntentKey, Instant>,
 }
 
 /// The outcome of one save attempt, before it is journalled.
@@ -101,10 +129,39 @@ struct Attempt {
     calls: u32,
     reads: u32,
     items: usize,
-    failure: Option<SaveFailure>,
-    /// Another engine took the eConsult over (this one held it past its
-    /// lease): the state is theirs now and is left alone.
-    lease_lost: bool,
+    failure: Option<Retry>,
+}
+
+/// A failure, and when to try again if not by the backoff.
+struct Retry {
+    failure: SaveFailure,
+    after: Option<Duration>,
+}
+
+impl From<SaveFailure> for Retry {
+    fn from(failure: SaveFailure) -> Self {
+        Self {
+            failure,
+            after: None,
+        }
+    }
+}
+
+/// What a reconciling read settled.
+struct Reconciled {
+    /// Items found and journalled as saved.
+    found: usize,
+    /// Intents it left open (a first miss, a record open in SystmOne), with
+    /// why and when to look again.
+    waiting: Option<Retry>,
+}
+
+/// What came of sending one call.
+enum Sent {
+    /// Every item is in the record.
+    Landed,
+    /// Not (all) in the record, or not known to be.
+    Failed(Retry),
 }
 
 impl Worker {
@@ -189,20 +246,22 @@ impl Worker {
         });
     }
 
-    /// Takes or renews the eConsult's lease until now plus the lease time.
-    async fn lease(&self, id: &EConsultId, now_ms: i64) -> Result<Lease, StoreError> {
-        let ttl = i64::try_from(self.config.lease_ttl.as_millis()).unwrap_or(i64::MAX);
-        self.store.acquire_lease(id, &self.owner, now_ms, ttl).await
-    }
-
     async fn process(&mut self, id: &EConsultId) -> Next {
-        let now_ms = self.clock.now_ms();
-        match self.lease(id, now_ms).await {
-            Ok(Lease::Acquired) => {}
-            Ok(Lease::HeldBy { owner, expires_ms }) => {
+        let taken_at = Instant::now();
+        match self
+            .store
+            .acquire_lease(id, &self.owner, self.config.lease_ttl)
+            .await
+        {
+            Ok(Lease::Acquired(token)) => {
+                self.lease = Some(Held {
+                    token,
+                    renewed_at: taken_at,
+                });
+            }
+            Ok(Lease::HeldBy { owner, remaining }) => {
                 debug!(econsult = %id, %owner, "another engine holds the eConsult; waiting for its lease");
-                let wait = u64::try_from(expires_ms.saturating_sub(now_ms)).unwrap_or(0);
-                return Next::RetryIn(Duration::from_millis(wait) + Duration::from_millis(100));
+                return Next::RetryIn(remaining + Duration::from_millis(100));
             }
             Err(error) => {
                 warn!(econsult = %id, %error, "could not take the eConsult's lease");
@@ -211,15 +270,52 @@ impl Worker {
         }
         let next = match self.save(id).await {
             Ok(next) => next,
+            Err(SyncError::Store(error)) if error.is_lease_lost() => {
+                warn!(econsult = %id, "another engine took the eConsult over (this one held it past its lease); leaving it to that engine");
+                self.lease = None;
+                return Next::RetryIn(self.config.lease_ttl);
+            }
             Err(error) => {
                 warn!(econsult = %id, %error, "the journal failed during a save");
                 Next::RetryIn(self.config.retry.initial)
             }
         };
-        if let Err(error) = self.store.release_lease(id, &self.owner).await {
+        if let Some(held) = self.lease.take()
+            && let Err(error) = self.store.release_lease(&held.token).await
+        {
             warn!(econsult = %id, %error, "could not release the eConsult's lease");
         }
         next
+    }
+
+    /// The lease being worked under.
+    fn fence(&self) -> Result<&LeaseToken, SyncError> {
+        self.lease
+            .as_ref()
+            .map(|held| &held.token)
+            .ok_or_else(|| SyncError::Store(StoreError::new("no lease is held")))
+    }
+
+    /// Renews the lease; an error when another engine has taken it over.
+    async fn renew(&mut self) -> Result<(), SyncError> {
+        let renewed_at = Instant::now();
+        let token = self.fence()?.clone();
+        self.store
+            .renew_lease(&token, self.config.lease_ttl)
+            .await?;
+        if let Some(held) = self.lease.as_mut() {
+            held.renewed_at = renewed_at;
+        }
+        Ok(())
+    }
+
+    /// The last instant a write may be sent under the lease as renewed.
+    fn send_by(&self) -> Instant {
+        let renewed_at = self
+            .lease
+            .as_ref()
+            .map_or_else(Instant::now, |held| held.renewed_at);
+        renewed_at + self.config.send_window()
     }
 
     /// The items of the eConsult the journal knows are in the record.
@@ -228,11 +324,7 @@ impl Worker {
         Ok(saved.into_iter().map(|s| s.item).collect())
     }
 
-    /// Renews the lease; false when another engine has taken it.
-    async fn renew(&self, id: &EConsultId) -> Result<bool, StoreError> {
-        Ok(self.lease(id, self.clock.now_ms()).await? == Lease::Acquired)
-    }
-
+    /// A change to the eConsult, made only under this engine's lease.
     async fn change(
         &self,
         id: &EConsultId,
@@ -242,6 +334,7 @@ impl Worker {
         self.store
             .change(
                 id,
+                Some(self.fence()?),
                 Box::new(move |current| {
                     let mut tracked = current.ok_or(SyncError::NotTracked(missing))?;
                     change(&mut tracked)?;
@@ -249,6 +342,100 @@ impl Worker {
                 }),
             )
             .await
+    }
+
+    /// Resolves an intent under this engine's lease.
+    async fn finish(&mut self, intent: &Intent, landed: &[SavedItem]) -> Result<(), SyncError> {
+        let finished = self
+            .store
+            .finish_intent(&intent.key, landed, self.fence()?)
+            .await;
+        // Resolved, or the lease is lost: either way no one needs these
+        // files (a new holder reconciles by reading, and sends its own).
+        if finished.as_ref().is_ok() || finished.as_ref().is_err_and(StoreError::is_lease_lost) {
+            self.misses.remove(&intent.key);
+            self.spool.remove(&intent.files).await;
+        }
+        Ok(finished?)
+    }
+
+    /// The connection on which SystmOne was seen logged on at `practice`;
+    /// `Err` (with the cause) when it is logged on elsewhere or could not
+    /// be asked. Asked once per connection.
+    async fn check_practice(
+        &mut self,
+        practice: &PracticeId,
+    ) -> Result<Result<ConnectionId, SaveFailure>, SyncError> {
+        if self.practice.is_none() {
+            let request = GetOrganisationMetaData {
+                logged_on_user_only: true,
+            };
+            match self
+                .api
+                .get_organisation_metadata_with(request, CallOptions::default())
+                .await
+            {
+                Ok(answered) => {
+                    self.practice = Some(PracticeSeen {
+                        connection: answered.connection,
+                        site_ids: answered
+                            .response
+                            .sites
+                            .iter()
+                            .map(|site| site.id.trim().to_owned())
+                            .collect(),
+                    });
+                }
+                Err(error) => {
+                    let read = SaveFailure::from_client(&error, false);
+                    return Ok(Err(SaveFailure::new(
+                        read.cause,
+                        read.retryable,
+                        format!(
+                            "could not ask SystmOne which practice it is logged on at: {}",
+                            read.detail
+                        ),
+                    )));
+                }
+            }
+        }
+        let seen = self.practice.as_ref().ok_or_else(|| {
+            SyncError::Store(StoreError::new("the practice check kept nothing"))
+        })?;
+        if seen
+            .site_ids
+            .iter()
+            .any(|site| site.eq_ignore_ascii_case(practice.as_str()))
+        {
+            Ok(Ok(seen.connection))
+        } else {
+            // Ask again next time: the user may log on at the right one
+            // (which re-establishes the connection).
+            let sites = seen.site_ids.join(", ");
+            self.practice = None;
+            Ok(Err(SaveFailure::new(
+                FailureCause::WrongPractice,
+                true,
+                format!(
+                    "SystmOne is logged on at another practice (site {sites}), not the eConsult's practice {practice}; nothing was read or written"
+                ),
+            )))
+        }
+    }
+
+    /// Notes a client error: a call refused because the connection changed
+    /// means the practice must be checked again.
+    fn saw(&mut self, error: &ClientError) {
+        if matches!(
+            error,
+            ClientError::NotSent {
+                reason: NotSentReason::ConnectionChanged,
+                ..
+            }
+        ) || error.outcome() == Outcome::Unknown
+        {
+            self.practice = None;
+        }
     }
 
     /// One eConsult, under its lease.
@@ -271,8 +458,19 @@ impl Worker {
 
         let open = self.store.open_intents(Some(id)).await?;
         let reads = u32::from(!open.is_empty());
-        if let Err(failure) = self.reconcile(&open).await? {
-            return self.record_failure(id, failure, None).await;
+        if !open.is_empty() {
+            let connection = match self.check_practice(&tracked.econsult.practice).await? {
+                Ok(connection) => connection,
+                Err(failure) => return self.record_failure(id, failure.into(), None).await,
+            };
+            match self.reconcile(&open, connection).await? {
+                Ok(Reconciled { waiting: None, .. }) => {}
+                Ok(Reconciled {
+                    waiting: Some(retry),
+                    ..
+                })
+                | Err(retry) => return self.record_failure(id, retry, None).await,
+            }
         }
 
         let Some(tracked) = self.store.load(id).await? else {
@@ -296,10 +494,6 @@ impl Worker {
         info!(econsult = %id, %kind, "saving to the record");
 
         let attempt = self.attempt(&tracked).await?;
-        if attempt.lease_lost || !self.renew(id).await? {
-            warn!(econsult = %id, "another engine took the eConsult over (this one held it past its lease); leaving it to that engine");
-            return Ok(Next::RetryIn(self.config.lease_ttl));
-        }
         let reads = reads + attempt.reads;
         let report = SaveReport {
             kind,
@@ -311,7 +505,7 @@ impl Worker {
             retry_in: None,
         };
         match attempt.failure {
-            Some(failure) => self.record_failure(id, failure, Some(report)).await,
+            Some(retry) => self.record_failure(id, retry, Some(report)).await,
             None => {
                 let tracked = self
                     .change(id, move |t| {
@@ -343,16 +537,20 @@ impl Worker {
     async fn record_failure(
         &mut self,
         id: &EConsultId,
-        failure: SaveFailure,
+        retry: Retry,
         report: Option<SaveReport>,
     ) -> Result<Next, SyncError> {
+        let Retry { failure, after } = retry;
         let attempt = {
             let n = self.attempts.entry(id.clone()).or_insert(0);
             *n += 1;
             *n
         };
-        let retry = failure.retryable && attempt <= self.config.retry.max_attempts;
-        let retry_in = retry.then(|| self.config.retry.delay(attempt));
+        // Waiting for the right practice is not a failure that more tries
+        // make hopeless: it resumes whenever SystmOne is logged on there.
+        let patient = failure.cause == FailureCause::WrongPractice;
+        let again = failure.retryable && (attempt <= self.config.retry.max_attempts || patient);
+        let retry_in = again.then(|| after.unwrap_or_else(|| self.config.retry.delay(attempt)));
         let saved = self.saved_keys(id).await?;
         let consultation_saved = saved.contains(&ItemKey::Consultation);
         let recorded = failure.clone();
@@ -370,7 +568,7 @@ impl Worker {
                         t.state = t.state.clone().with_failure(recorded);
                     }
                 }
-                if !retry {
+                if !again {
                     t.save_requested = false;
                 }
                 Ok(())
@@ -379,7 +577,7 @@ impl Worker {
         // SystmOne's words can quote an identifier: only at debug.
         warn!(econsult = %id, cause = ?failure.cause, retryable = failure.retryable, attempt, "a save failed");
         debug!(econsult = %id, detail = %failure.detail, "why the save failed");
-        if !retry {
+        if !again {
             self.attempts.remove(id);
         }
         let report = report.map(|report| SaveReport {
@@ -395,15 +593,15 @@ impl Worker {
     }
 
     /// Plans and sends one save; failures of SystmOne or the spool are the
-    /// attempt's outcome, failures of the journal are errors.
-    async fn attempt(&self, tracked: &Tracked) -> Result<Attempt, SyncError> {
+    /// attempt's outcome, failures of the journal (and a lost lease) are
+    /// errors.
+    async fn attempt(&mut self, tracked: &Tracked) -> Result<Attempt, SyncError> {
         let id = &tracked.econsult.id;
         let mut attempt = Attempt {
             calls: 0,
             reads: 0,
             items: 0,
             failure: None,
-            lease_lost: false,
         };
         let saved = self.saved_keys(id).await?;
         // Rendering a PDF is CPU work: keep it off the async threads.
@@ -416,23 +614,25 @@ impl Worker {
         let plan = match planned {
             Ok(plan) => plan,
             Err(error) => {
-                attempt.failure = Some(SaveFailure::new(
-                    FailureCause::Content,
-                    false,
-                    error.to_string(),
-                ));
+                attempt.failure = Some(
+                    SaveFailure::new(FailureCause::Content, false, error.to_string()).into(),
+                );
                 return Ok(attempt);
             }
         };
         for call in plan.calls {
-            if !self.renew(id).await? {
-                attempt.lease_lost = true;
-                return Ok(attempt);
-            }
-            match self.send(tracked, call, &mut attempt).await? {
-                Ok(()) => {}
+            self.renew().await?;
+            let connection = match self.check_practice(&tracked.econsult.practice).await? {
+                Ok(connection) => connection,
                 Err(failure) => {
-                    attempt.failure = Some(failure);
+                    attempt.failure = Some(failure.into());
+                    return Ok(attempt);
+                }
+            };
+            match self.send(tracked, call, connection, &mut attempt).await? {
+                Sent::Landed => {}
+                Sent::Failed(retry) => {
+                    attempt.failure = Some(retry);
                     return Ok(attempt);
                 }
             }
@@ -442,11 +642,12 @@ impl Worker {
 
     /// Sends one planned call: journal, spool, call, journal.
     async fn send(
-        &self,
+        &mut self,
         tracked: &Tracked,
         mut call: PlannedCall,
+        connection: ConnectionId,
         attempt: &mut Attempt,
-    ) -> Result<Result<(), SaveFailure>, SyncError> {
+    ) -> Result<Sent, SyncError> {
         let key = IntentKey::generate();
         let files = self.spool.paths_for(&key, &call);
         let intent = Intent {
@@ -455,20 +656,23 @@ impl Worker {
             patient: tracked.patient.clone(),
             items: call.items(),
             files: files.clone(),
-            sent_on: self.clock.local_now().date(),
+            sent_at: self.clock.local_now(),
             created_ms: self.clock.now_ms(),
         };
-        self.store.begin_intent(&intent).await?;
+        self.store.begin_intent(&intent, self.fence()?).await?;
         if let Err(error) = self.spool.write(&mut call, &files).await {
-            self.store.finish_intent(&key, &[]).await?;
-            return Ok(Err(SaveFailure::new(
-                FailureCause::File,
-                true,
-                format!(
-                    "the spool directory {} could not be written: {error}",
-                    self.spool.dir().display()
-                ),
-            )));
+            self.finish(&intent, &[]).await?;
+            return Ok(Sent::Failed(
+                SaveFailure::new(
+                    FailureCause::File,
+                    true,
+                    format!(
+                        "the spool directory {} could not be written: {error}",
+                        self.spool.dir().display()
+                    ),
+                )
+                .into(),
+            ));
         }
         let request = UpdatePatientRecord {
             identity: tracked.patient.identity(),
@@ -478,82 +682,138 @@ impl Worker {
             }),
             ..UpdatePatientRecord::default()
         };
+        let options = CallOptions::default()
+            .timeout(self.config.write_timeout)
+            .send_by(self.send_by())
+            .on_connection(connection);
         attempt.calls += 1;
         debug!(intent = %key, items = intent.items.len(), "sending UpdatePatientRecord");
-        match self.api.update_patient_record(request).await {
-            Ok(response) => {
-                let uids: Vec<Option<String>> = if response.event_uids.len() == intent.items.len() {
-                    response.event_uids.into_iter().map(|u| Some(u.0)).collect()
-                } else {
+        let sent = self.api.update_patient_record_with(request, options).await;
+        let unsure = match sent {
+            Ok(answered) => {
+                let response = answered.response;
+                let committed = response.record_state != Some(RecordState::Open);
+                if committed && response.event_uids.len() == intent.items.len() {
+                    let landed: Vec<SavedItem> = intent
+                        .items
+                        .iter()
+                        .zip(response.event_uids)
+                        .map(|(item, uid)| SavedItem {
+                            item: item.clone(),
+                            event_uid: Some(uid.0),
+                            intent: key.clone(),
+                        })
+                        .collect();
+                    self.finish(&intent, &landed).await?;
+                    attempt.items += landed.len();
+                    return Ok(Sent::Landed);
+                }
+                if committed {
                     warn!(
                         intent = %key,
                         sent = intent.items.len(),
                         returned = response.event_uids.len(),
-                        "SystmOne returned a different number of EventUIDs than events sent"
+                        "SystmOne returned a different number of EventUIDs than events sent; looking in the record"
                     );
-                    vec![None; intent.items.len()]
-                };
-                let landed: Vec<SavedItem> = intent
-                    .items
-                    .iter()
-                    .zip(uids)
-                    .map(|(item, event_uid)| SavedItem {
-                        item: item.clone(),
-                        event_uid,
-                        intent: key.clone(),
-                    })
-                    .collect();
-                self.store.finish_intent(&key, &landed).await?;
-                attempt.items += landed.len();
-                self.spool.remove(&intent.files).await;
-                Ok(Ok(()))
-            }
-            Err(error) if error.outcome() == Outcome::NotProcessed => {
-                self.store.finish_intent(&key, &[]).await?;
-                self.spool.remove(&intent.files).await;
-                Ok(Err(SaveFailure::from_client(&error, true)))
-            }
-            Err(error) => {
-                info!(intent = %key, kind = ?error.kind(), "no answer to a save; looking for it in the record");
-                attempt.reads += 1;
-                let found = match self.reconcile(std::slice::from_ref(&intent)).await? {
-                    Ok(found) => found,
-                    Err(failure) => return Ok(Err(failure)),
-                };
-                attempt.items += found;
-                if found == intent.items.len() {
-                    Ok(Ok(()))
+                    "SystmOne answered with a different number of EventUIDs than entries sent".to_owned()
                 } else {
-                    Ok(Err(SaveFailure::new(
-                        FailureCause::SystmOneUnavailable,
-                        true,
-                        format!(
-                            "SystmOne did not answer ({error}); the record shows {found} of {} entries landed, and the rest is sent again",
-                            intent.items.len()
-                        ),
-                    )))
+                    info!(intent = %key, "SystmOne kept the save uncommitted (RecordState Open); looking in the record");
+                    "SystmOne answered that the record is open and the save not yet committed".to_owned()
                 }
             }
-        }
+            // Never sent, or refused by SystmOne as a whole (one event):
+            // nothing to look for.
+            Err(error)
+                if error.outcome() == Outcome::NotProcessed
+                    && (intent.items.len() == 1
+                        || !matches!(error, ClientError::SystmOne { .. })) =>
+            {
+                self.saw(&error);
+                self.finish(&intent, &[]).await?;
+                return Ok(Sent::Failed(SaveFailure::from_client(&error, true).into()));
+            }
+            Err(error) => {
+                // No answer, an unreadable one, or an error answer to a call
+                // of several events (PROTOCOL.md §12.11 leaves open whether
+                // SystmOne kept some of them): look before sending again.
+                self.saw(&error);
+                info!(intent = %key, kind = ?error.kind(), "the outcome of a save is not known; looking for it in the record");
+                format!("{error}")
+            }
+        };
+        attempt.reads += 1;
+        let connection = match self.check_practice(&tracked.econsult.practice).await? {
+            Ok(connection) => connection,
+            Err(failure) => return Ok(Sent::Failed(failure.into())),
+        };
+        let reconciled = match self
+            .reconcile(std::slice::from_ref(&intent), connection)
+            .await?
+        {
+            Ok(reconciled) => reconciled,
+            Err(retry) => return Ok(Sent::Failed(retry)),
+        };
+        attempt.items += reconciled.found;
+        Ok(match reconciled.waiting {
+            None if reconciled.found == intent.items.len() => Sent::Landed,
+            None => Sent::Failed(
+                SaveFailure::new(
+                    FailureCause::SystmOneUnavailable,
+                    true,
+                    format!(
+                        "{unsure}; the record shows {} of {} entries, and the rest is sent again",
+                        reconciled.found,
+                        intent.items.len()
+                    ),
+                )
+                .into(),
+            ),
+            Some(retry) => Sent::Failed(Retry {
+                failure: SaveFailure::new(
+                    retry.failure.cause,
+                    true,
+                    format!("{unsure}; {}", retry.failure.detail),
+                ),
+                after: retry.after,
+            }),
+        })
     }
 
-    /// Looks for open intents' items in the record, with one read from the
-    /// earliest day any was sent, and resolves each with what is there.
-    /// Returns how many items were found; `Ok(Err)` when the record could
-    /// not be read: the intents stay open. All the intents are of one
+    /// Looks for open intents' items in the record, with one read around
+    /// the days they were sent (after renewing the lease). An intent whose
+    /// items are all there is resolved; one with items missing is resolved
+    /// (and the rest sent again) only if a read [`EngineConfig::settle`]
+    /// earlier missed them too, else it stays open and `waiting` says when
+    /// to look again. A read of a record open in SystmOne resolves
+    /// nothing: what it shows may not be committed. `Err` when the record
+    /// could not be read: the intents stay open. All the intents are of one
     /// eConsult, so of one patient (the link cannot change while any is
     /// open).
-    async fn reconcile(&self, intents: &[Intent]) -> Result<Result<usize, SaveFailure>, SyncError> {
-        let (Some(first), Some(sent_on)) =
-            (intents.first(), intents.iter().map(|i| i.sent_on).min())
+    async fn reconcile(
+        &mut self,
+        intents: &[Intent],
+        connection: ConnectionId,
+    ) -> Result<Result<Reconciled, Retry>, SyncError> {
+        let (Some(first), Some(sent_at)) =
+            (intents.first(), intents.iter().map(|i| i.sent_at).min())
         else {
-            return Ok(Ok(0));
+            return Ok(Ok(Reconciled {
+                found: 0,
+                waiting: None,
+            }));
         };
-        let today = self.clock.local_now().date();
-        let request = reconcile_request(&first.patient, sent_on, today);
-        let record = match self.api.get_patient_record(request).await {
-            Ok(record) => record,
+        self.renew().await?;
+        let request = reconcile_request(
+            &first.patient,
+            sent_at,
+            self.clock.local_now(),
+            self.config.clock_tolerance,
+        );
+        let options = CallOptions::default().on_connection(connection);
+        let record = match self.api.get_patient_record_with(request, options).await {
+            Ok(answered) => answered.response,
             Err(error) => {
+                self.saw(&error);
                 let read = SaveFailure::from_client(&error, false);
                 let cause = if read.retryable {
                     FailureCause::OutcomeUnknown
@@ -567,11 +827,28 @@ impl Worker {
                         "a save may or may not be in the record, and the record could not be read to find out: {}",
                         read.detail
                     ),
-                )));
+                )
+                .into()));
             }
         };
-        let found = markers_in(&first.econsult, &record);
+        if record.record_state == Some(RecordState::Open) {
+            info!(econsult = %first.econsult, "the record is open in SystmOne; what it shows may not be committed, so nothing is concluded yet");
+            return Ok(Ok(Reconciled {
+                found: 0,
+                waiting: Some(Retry {
+                    failure: SaveFailure::new(
+                        FailureCause::NotCommitted,
+                        true,
+                        "the patient's record is open in SystmOne, so whether the save is committed cannot be known yet",
+                    ),
+                    after: Some(self.config.settle),
+                }),
+            }));
+        }
+        let found = markers_in(&first.econsult, &record, self.config.software.as_deref());
+        let now = Instant::now();
         let mut total = 0;
+        let mut wait: Option<Duration> = None;
         for intent in intents {
             let landed: Vec<SavedItem> = intent
                 .items
@@ -584,17 +861,35 @@ impl Worker {
                     })
                 })
                 .collect();
+            let complete = landed.len() == intent.items.len();
+            let first_miss = *self.misses.entry(intent.key.clone()).or_insert(now);
+            let settled = now.duration_since(first_miss) >= self.config.settle;
+            if !complete && !settled {
+                let left = self.config.settle - now.duration_since(first_miss);
+                info!(intent = %intent.key, found = landed.len(), of = intent.items.len(), "a save is not (all) in the record yet; looking again after the settle time");
+                wait = Some(wait.map_or(left, |w| w.max(left)));
+                continue;
+            }
             info!(
                 intent = %intent.key,
                 found = landed.len(),
                 of = intent.items.len(),
                 "reconciled a save with the record"
             );
-            self.store.finish_intent(&intent.key, &landed).await?;
-            self.spool.remove(&intent.files).await;
+            self.finish(intent, &landed).await?;
             total += landed.len();
         }
-        Ok(Ok(total))
+        Ok(Ok(Reconciled {
+            found: total,
+            waiting: wait.map(|after| Retry {
+                failure: SaveFailure::new(
+                    FailureCause::OutcomeUnknown,
+                    true,
+                    "a save is not (all) in the record yet; SystmOne's reads can lag its writes, so the record is read again before anything is sent again",
+                ),
+                after: Some(after),
+            }),
+        }))
     }
 }
 

@@ -142,7 +142,7 @@ fn a_partial_save_with_an_inbound_message_has_no_new_pdf() {
 #[test]
 fn a_full_save_broken_after_some_activity_is_retried_in_full_without_a_latest_pdf() {
     let econsult = sample("05-long-history");
-    let config = PlanConfig::default().with_max_events_per_call(4);
+    let config = PlanConfig::default().with_max_events_per_call(std::num::NonZeroUsize::new(4).unwrap());
     let first = plan_save(&econsult, &BTreeSet::new(), &config).unwrap();
     // The first call landed; the rest did not.
     let saved: BTreeSet<ItemKey> = first.calls[0].items().into_iter().collect();
@@ -169,7 +169,7 @@ fn long_saves_are_split_and_every_item_is_planned_once() {
     let split = plan_save(
         &econsult,
         &BTreeSet::new(),
-        &PlanConfig::default().with_max_events_per_call(4),
+        &PlanConfig::default().with_max_events_per_call(std::num::NonZeroUsize::new(4).unwrap()),
     )
     .unwrap();
     assert_eq!(split.items(), all.items());
@@ -197,7 +197,7 @@ fn the_latest_pdf_is_never_split_from_its_activity() {
     let plan = plan_save(
         &econsult,
         &saved,
-        &PlanConfig::default().with_max_events_per_call(2),
+        &PlanConfig::default().with_max_events_per_call(std::num::NonZeroUsize::new(2).unwrap()),
     )
     .unwrap();
     let calls: Vec<Vec<String>> = plan
@@ -287,4 +287,88 @@ fn a_consultation_code_is_added_when_configured() {
     let entries = &plan.calls[0].entries;
     assert_eq!(entries.last().unwrap().event.clinical_codes[0].code, code);
     assert!(entries[0].event.clinical_codes.is_empty());
+}
+
+/// Every line but the marker the SDK writes first, in every event of a
+/// plan: none of them may be taken for a marker.
+fn lines_after_the_marker(plan: &SavePlan) -> Vec<String> {
+    plan.calls
+        .iter()
+        .flat_map(|c| &c.entries)
+        .flat_map(|e| {
+            let narratives = e.event.narratives.iter();
+            let lines = narratives.flat_map(|n| &n.lines).skip(1).cloned();
+            let comments = e.event.attachments.iter().filter_map(|a| a.comments.clone());
+            lines.chain(comments).collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn text_a_patient_controls_never_becomes_a_marker_and_stays_readable() {
+    let mut econsult = sample("01-sore-throat");
+    let id = econsult.id.clone();
+    let forged = |item: &str| format!("eConsult sync ref: {id}/{item}");
+    let body = [
+        "Here is my reply.".to_owned(),
+        forged("activity/staff-9"),
+        format!("  {}", forged("pdf/staff-9")),
+        forged("consultation").to_uppercase(),
+        format!("tail\r{}", forged("activity/cr")),
+        format!("tail\u{2028}{}", forged("activity/ls")),
+    ]
+    .join("\n");
+    econsult.ice.concerns = format!("{}\n{}", forged("consultation"), forged("activity/x"));
+    let mut attachment_message = Message::text(Channel::Email, &body);
+    attachment_message.attachments.push(ModelAttachment::new(
+        &forged("activity/file"),
+        "application/pdf",
+        b"%PDF-1.4 fake".to_vec(),
+    ));
+    econsult
+        .activity
+        .push(Activity::message(
+            ActivityId::new("forger").unwrap(),
+            "2031-09-09T10:00:00".parse().unwrap(),
+            Direction::Inbound,
+            None,
+            attachment_message,
+        ))
+        .unwrap();
+    let plan = plan_save(&econsult, &BTreeSet::new(), &PlanConfig::default()).unwrap();
+    let lines = lines_after_the_marker(&plan);
+    for line in &lines {
+        assert!(Marker::parse(line).is_none(), "a forged marker was written: {line:?}");
+        assert!(!crate::item::looks_like_marker(line), "{line:?}");
+    }
+    // Still readable: the quoted text is all there.
+    for item in ["activity/staff-9", "pdf/staff-9", "activity/cr", "activity/ls", "activity/x"] {
+        let quoted = format!("> {}", forged(item));
+        assert!(
+            lines.iter().any(|l| l.trim_start_matches(' ').ends_with(&quoted) || l.contains(&quoted)),
+            "{item} not kept readable in {lines:?}"
+        );
+    }
+    assert!(lines.iter().any(|l| l == "Here is my reply."));
+    // The SDK's own markers are still each event's first line.
+    for entry in plan.calls.iter().flat_map(|c| &c.entries) {
+        assert_eq!(
+            Marker::parse(first_line(entry)),
+            Some(Marker::new(id.clone(), entry.key.clone()))
+        );
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Whatever an eConsult holds (hostile text included), the only marker
+    /// lines a plan writes are its own, one first line per event.
+    #[test]
+    fn no_plan_writes_a_marker_but_its_own(econsult in econsult_model::strategy::valid_econsult()) {
+        let plan = plan_save(&econsult, &BTreeSet::new(), &PlanConfig::default()).unwrap();
+        for line in lines_after_the_marker(&plan) {
+            proptest::prop_assert!(Marker::parse(&line).is_none(), "{:?}", line);
+        }
+    }
 }

@@ -3,6 +3,8 @@
 
 use econsult_model::{EConsultId, Status, samples};
 
+use std::time::Duration;
+
 use super::*;
 use crate::{FailureCause, SaveFailure, Transition};
 
@@ -24,7 +26,7 @@ fn intent(econsult: &EConsultId, items: &[&str], created_ms: i64) -> Intent {
         patient: PatientRef::nhs("9990000018".parse().unwrap()),
         items: items.iter().map(|i| i.parse().unwrap()).collect(),
         files: vec![PathBuf::from("/spool/a-0.pdf")],
-        sent_on: "2031-05-14".parse().unwrap(),
+        sent_at: "2031-05-14T23:59:30".parse().unwrap(),
         created_ms,
     }
 }
@@ -42,6 +44,7 @@ pub(crate) async fn check(store: &dyn SyncStore) {
     let made = store
         .change(
             &id,
+            None,
             Box::new(move |current| {
                 assert!(current.is_none());
                 Ok(first)
@@ -59,6 +62,7 @@ pub(crate) async fn check(store: &dyn SyncStore) {
     let refused = store
         .change(
             &id,
+            None,
             Box::new(|_| Err(SyncError::NotTracked(EConsultId::new("EC-X").unwrap()))),
         )
         .await;
@@ -71,6 +75,7 @@ pub(crate) async fn check(store: &dyn SyncStore) {
     store
         .change(
             &id,
+            None,
             Box::new(|current| {
                 let mut t = current.unwrap();
                 t.state.apply(Transition::SaveStarted).unwrap();
@@ -97,15 +102,20 @@ pub(crate) async fn check(store: &dyn SyncStore) {
         "no save is asked for"
     );
 
-    // Intents: open until resolved; resolved with what landed.
+    // Intents: open until resolved; resolved with what landed, under the
+    // eConsult's lease.
+    let hour = Duration::from_secs(3600);
+    let on_id = acquired(store.acquire_lease(&id, "pc-1", hour).await.unwrap());
+    let on_other = acquired(store.acquire_lease(&other, "pc-1", hour).await.unwrap());
+    let fence = |econsult: &EConsultId| if *econsult == id { &on_id } else { &on_other };
     let a = intent(&id, &["consultation", "activity/act-01"], 10);
     let b = intent(&id, &["activity/act-02"], 20);
     let c = intent(&other, &["consultation"], 15);
     for i in [&a, &b, &c] {
-        store.begin_intent(i).await.unwrap();
+        store.begin_intent(i, fence(&i.econsult)).await.unwrap();
     }
     assert!(
-        store.begin_intent(&a).await.is_err(),
+        store.begin_intent(&a, &on_id).await.is_err(),
         "a key is journalled once"
     );
     assert_eq!(
@@ -133,76 +143,127 @@ pub(crate) async fn check(store: &dyn SyncStore) {
             .collect()
     };
     store
-        .finish_intent(&a.key, &landed(&a, "u1"))
+        .finish_intent(&a.key, &landed(&a, "u1"), &on_id)
         .await
         .unwrap();
-    store.finish_intent(&b.key, &[]).await.unwrap();
+    store.finish_intent(&b.key, &[], &on_id).await.unwrap();
     assert_eq!(store.open_intents(Some(&id)).await.unwrap(), vec![]);
     assert_eq!(store.saved_items(&id).await.unwrap(), landed(&a, "u1"));
     // Finding an item again keeps its first record.
     let again = intent(&id, &["activity/act-01"], 30);
-    store.begin_intent(&again).await.unwrap();
+    store.begin_intent(&again, &on_id).await.unwrap();
     store
-        .finish_intent(&again.key, &landed(&again, "u2"))
+        .finish_intent(&again.key, &landed(&again, "u2"), &on_id)
         .await
         .unwrap();
     assert_eq!(store.saved_items(&id).await.unwrap(), landed(&a, "u1"));
     assert!(
         store
-            .finish_intent(&IntentKey::generate(), &[])
+            .finish_intent(&IntentKey::generate(), &[], &on_id)
             .await
             .is_err()
     );
     assert!(store.saved_items(&other).await.unwrap().is_empty());
     assert_eq!(store.with_work().await.unwrap(), vec![other.clone()]);
 
-    // Leases: one owner at a time until expiry; renewals; release.
+    store.release_lease(&on_id).await.unwrap();
+    store.release_lease(&on_other).await.unwrap();
+    check_leases(store, &id, &other).await;
+}
+
+fn acquired(lease: Lease) -> LeaseToken {
+    match lease {
+        Lease::Acquired(token) => token,
+        held => panic!("expected the lease, got {held:?}"),
+    }
+}
+
+/// Leases: one owner at a time until expiry (by the store's clock, which
+/// follows paused tokio time here), a new generation on every takeover,
+/// and nothing written under a generation that is no longer current.
+async fn check_leases(store: &dyn SyncStore, id: &EConsultId, other: &EConsultId) {
+    let ttl = Duration::from_millis(500);
+    let advance = |ms| tokio::time::advance(Duration::from_millis(ms));
+    let pc1 = acquired(store.acquire_lease(id, "pc-1", ttl).await.unwrap());
+    advance(200).await;
     assert_eq!(
-        store.acquire_lease(&id, "pc-1", 1_000, 500).await.unwrap(),
-        Lease::Acquired
-    );
-    assert_eq!(
-        store.acquire_lease(&id, "pc-2", 1_200, 500).await.unwrap(),
+        store.acquire_lease(id, "pc-2", ttl).await.unwrap(),
         Lease::HeldBy {
             owner: "pc-1".into(),
-            expires_ms: 1_500
+            remaining: Duration::from_millis(300),
         }
     );
+    let on_other = acquired(store.acquire_lease(other, "pc-2", ttl).await.unwrap());
     assert_eq!(
-        store
-            .acquire_lease(&other, "pc-2", 1_200, 500)
-            .await
-            .unwrap(),
-        Lease::Acquired
+        acquired(store.acquire_lease(id, "pc-1", ttl).await.unwrap()),
+        pc1,
+        "asking again while holding it keeps the generation"
     );
-    assert_eq!(
-        store.acquire_lease(&id, "pc-1", 1_400, 500).await.unwrap(),
-        Lease::Acquired,
-        "renewed"
-    );
-    assert!(matches!(
-        store.acquire_lease(&id, "pc-2", 1_600, 500).await.unwrap(),
-        Lease::HeldBy {
-            expires_ms: 1_900,
-            ..
-        }
-    ));
-    assert_eq!(
-        store.acquire_lease(&id, "pc-2", 1_900, 500).await.unwrap(),
-        Lease::Acquired,
-        "expired"
-    );
-    store.release_lease(&id, "pc-1").await.unwrap();
+    advance(200).await;
+    store.renew_lease(&pc1, ttl).await.unwrap();
+    advance(400).await;
     assert!(
         matches!(
-            store.acquire_lease(&id, "pc-1", 2_000, 500).await.unwrap(),
+            store.acquire_lease(id, "pc-2", ttl).await.unwrap(),
+            Lease::HeldBy { .. }
+        ),
+        "renewed until 500 ms after the renewal"
+    );
+    // Expired and not taken over: renewing is still safe (no one acted).
+    advance(200).await;
+    store.renew_lease(&pc1, ttl).await.unwrap();
+    advance(600).await;
+    let pc2 = acquired(store.acquire_lease(id, "pc-2", ttl).await.unwrap());
+    assert!(pc2.generation > pc1.generation, "a takeover is a new generation");
+
+    // The stale holder can write nothing, and learns it.
+    let lost = |result: Result<(), StoreError>| {
+        assert!(
+            result.as_ref().is_err_and(StoreError::is_lease_lost),
+            "{result:?}"
+        );
+    };
+    lost(store.renew_lease(&pc1, ttl).await);
+    let stale = intent(id, &["activity/stale"], 40);
+    lost(store.begin_intent(&stale, &pc1).await);
+    assert!(store.open_intents(Some(id)).await.unwrap().is_empty());
+    let fresh = intent(id, &["activity/fresh"], 41);
+    store.begin_intent(&fresh, &pc2).await.unwrap();
+    lost(store.finish_intent(&fresh.key, &[], &pc1).await);
+    assert_eq!(store.open_intents(Some(id)).await.unwrap(), vec![fresh.clone()]);
+    let before = store.load(id).await.unwrap();
+    let refused = store
+        .change(id, Some(&pc1), Box::new(|t| {
+            let mut t = t.unwrap();
+            t.requests += 100;
+            Ok(t)
+        }))
+        .await;
+    assert!(
+        matches!(refused, Err(SyncError::Store(ref e)) if e.is_lease_lost()),
+        "{refused:?}"
+    );
+    assert_eq!(store.load(id).await.unwrap(), before, "nothing written");
+    store
+        .change(id, Some(&pc2), Box::new(|t| Ok(t.unwrap())))
+        .await
+        .unwrap();
+    store.finish_intent(&fresh.key, &[], &pc2).await.unwrap();
+
+    // Releasing: only the current holder's release counts, and a released
+    // lease is never quietly renewed by its old holder.
+    store.release_lease(&pc1).await.unwrap();
+    assert!(
+        matches!(
+            store.acquire_lease(id, "pc-1", ttl).await.unwrap(),
             Lease::HeldBy { .. }
         ),
         "only the holder releases"
     );
-    store.release_lease(&id, "pc-2").await.unwrap();
-    assert_eq!(
-        store.acquire_lease(&id, "pc-1", 2_000, 500).await.unwrap(),
-        Lease::Acquired
-    );
+    store.release_lease(&pc2).await.unwrap();
+    lost(store.renew_lease(&pc2, ttl).await);
+    lost(store.renew_lease(&pc1, ttl).await);
+    let again = acquired(store.acquire_lease(id, "pc-1", ttl).await.unwrap());
+    assert!(again.generation > pc2.generation, "taken again: a new generation");
+    store.release_lease(&on_other).await.unwrap();
 }

@@ -2,15 +2,23 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use econsult_model::EConsultId;
+use tokio::time::Instant;
 
-use super::{Change, Intent, IntentKey, Lease, SavedItem, StoreError, SyncStore, Tracked};
+use super::{
+    Change, Intent, IntentKey, Lease, LeaseToken, SavedItem, StoreError, SyncStore, Tracked,
+};
 use crate::SyncError;
 
 /// A [`SyncStore`] in memory. Cheap to clone: clones share one journal,
 /// which is how a test gives two engines the same one. Nothing survives
 /// the process.
+///
+/// Leases expire by tokio's monotonic clock, the one clock every engine in
+/// the process shares (and the one paused-time tests control): no wall
+/// clock, so changing the PC's time changes nothing.
 ///
 /// ```
 /// use record_sync::{MemoryStore, SyncStore};
@@ -33,7 +41,30 @@ struct Inner {
     econsults: BTreeMap<EConsultId, Tracked>,
     intents: BTreeMap<IntentKey, (Intent, bool)>,
     saved: BTreeMap<EConsultId, Vec<SavedItem>>,
-    leases: HashMap<EConsultId, (String, i64)>,
+    leases: HashMap<EConsultId, LeaseRow>,
+}
+
+#[derive(Debug)]
+struct LeaseRow {
+    /// `None` once released.
+    owner: Option<String>,
+    generation: u64,
+    expires: Instant,
+}
+
+impl Inner {
+    /// Whether `fence` is the eConsult's current lease.
+    fn check(&self, fence: &LeaseToken) -> Result<(), StoreError> {
+        match self.leases.get(&fence.econsult) {
+            Some(row)
+                if row.generation == fence.generation
+                    && row.owner.as_deref() == Some(fence.owner.as_str()) =>
+            {
+                Ok(())
+            }
+            _ => Err(StoreError::lease_lost(fence)),
+        }
+    }
 }
 
 impl MemoryStore {
@@ -57,16 +88,25 @@ impl SyncStore for MemoryStore {
         Ok(self.lock().econsults.get(econsult).cloned())
     }
 
-    async fn change(&self, econsult: &EConsultId, change: Change) -> Result<Tracked, SyncError> {
+    async fn change(
+        &self,
+        econsult: &EConsultId,
+        fence: Option<&LeaseToken>,
+        change: Change,
+    ) -> Result<Tracked, SyncError> {
         let mut inner = self.lock();
+        if let Some(fence) = fence {
+            inner.check(fence)?;
+        }
         let current = inner.econsults.get(econsult).cloned();
         let next = change(current)?;
         inner.econsults.insert(econsult.clone(), next.clone());
         Ok(next)
     }
 
-    async fn begin_intent(&self, intent: &Intent) -> Result<(), StoreError> {
+    async fn begin_intent(&self, intent: &Intent, fence: &LeaseToken) -> Result<(), StoreError> {
         let mut inner = self.lock();
+        inner.check(fence)?;
         if inner.intents.contains_key(&intent.key) {
             return Err(StoreError::new(format!(
                 "intent {} is already journalled",
@@ -79,8 +119,14 @@ impl SyncStore for MemoryStore {
         Ok(())
     }
 
-    async fn finish_intent(&self, key: &IntentKey, landed: &[SavedItem]) -> Result<(), StoreError> {
+    async fn finish_intent(
+        &self,
+        key: &IntentKey,
+        landed: &[SavedItem],
+        fence: &LeaseToken,
+    ) -> Result<(), StoreError> {
         let mut inner = self.lock();
+        inner.check(fence)?;
         let econsult = match inner.intents.get_mut(key) {
             Some((intent, resolved)) => {
                 *resolved = true;
@@ -141,34 +187,53 @@ impl SyncStore for MemoryStore {
         &self,
         econsult: &EConsultId,
         owner: &str,
-        now_ms: i64,
-        ttl_ms: i64,
+        ttl: Duration,
     ) -> Result<Lease, StoreError> {
         let mut inner = self.lock();
-        if let Some((holder, expires_ms)) = inner.leases.get(econsult)
-            && holder != owner
-            && *expires_ms > now_ms
-        {
-            return Ok(Lease::HeldBy {
-                owner: holder.clone(),
-                expires_ms: *expires_ms,
-            });
+        let now = Instant::now();
+        let expires = now + ttl;
+        let row = inner.leases.entry(econsult.clone()).or_insert(LeaseRow {
+            owner: None,
+            generation: 0,
+            expires: now,
+        });
+        let live = row.expires > now;
+        match row.owner.as_deref() {
+            Some(holder) if live && holder == owner => row.expires = expires,
+            Some(holder) if live => {
+                return Ok(Lease::HeldBy {
+                    owner: holder.to_owned(),
+                    remaining: row.expires - now,
+                });
+            }
+            _ => {
+                row.owner = Some(owner.to_owned());
+                row.generation += 1;
+                row.expires = expires;
+            }
         }
-        inner.leases.insert(
+        Ok(Lease::Acquired(LeaseToken::new(
             econsult.clone(),
-            (owner.to_owned(), now_ms.saturating_add(ttl_ms)),
-        );
-        Ok(Lease::Acquired)
+            owner,
+            row.generation,
+        )))
     }
 
-    async fn release_lease(&self, econsult: &EConsultId, owner: &str) -> Result<(), StoreError> {
+    async fn renew_lease(&self, lease: &LeaseToken, ttl: Duration) -> Result<(), StoreError> {
         let mut inner = self.lock();
-        if inner
-            .leases
-            .get(econsult)
-            .is_some_and(|(holder, _)| holder == owner)
+        inner.check(lease)?;
+        if let Some(row) = inner.leases.get_mut(&lease.econsult) {
+            row.expires = Instant::now() + ttl;
+        }
+        Ok(())
+    }
+
+    async fn release_lease(&self, lease: &LeaseToken) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        if inner.check(lease).is_ok()
+            && let Some(row) = inner.leases.get_mut(&lease.econsult)
         {
-            inner.leases.remove(econsult);
+            row.owner = None;
         }
         Ok(())
     }
@@ -178,7 +243,7 @@ impl SyncStore for MemoryStore {
 mod tests {
     use super::*;
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn the_memory_store_keeps_the_contract() {
         crate::store::contract::check(&MemoryStore::new()).await;
     }

@@ -8,11 +8,29 @@
 //! reconciled with the record before anything is sent again.
 //!
 //! [`SqliteStore`] (feature `sqlite`, the default) keeps the journal in an
-//! embedded SQLite file on the practice PC; [`MemoryStore`] keeps it in
-//! memory, for tests and for products that journal elsewhere. A practice
-//! with several PCs, or a vendor's cloud, can implement [`SyncStore`] on a
-//! shared server database: every method is one transaction, and
-//! [`SyncStore::acquire_lease`] must be atomic across processes.
+//! embedded SQLite file on one practice PC (several processes on that PC
+//! may share it; PCs may not: SQLite over a network share is not safe);
+//! [`MemoryStore`] keeps it in memory, for tests and for products that
+//! journal elsewhere. A practice with several PCs, or a vendor's cloud,
+//! implements [`SyncStore`] on a shared server database: every method is
+//! one transaction, and the lease methods are atomic across processes.
+//!
+//! # Leases are fences
+//!
+//! An engine works on an eConsult only under its lease
+//! ([`SyncStore::acquire_lease`]). Every takeover gives the lease a new
+//! **generation**, and every write an engine makes while working
+//! (`change` with a fence, [`begin_intent`](SyncStore::begin_intent),
+//! [`finish_intent`](SyncStore::finish_intent),
+//! [`renew_lease`](SyncStore::renew_lease)) succeeds only while the
+//! [`LeaseToken`] it holds is still the current generation; otherwise it
+//! fails with [`StoreError::LeaseLost`] and writes nothing. So a holder that
+//! was paused past its lease (a sleeping laptop, a stalled process) cannot
+//! undo or double the work of the engine that took over. Expiry is judged
+//! by **the store's clock** alone (the process's monotonic clock for
+//! [`MemoryStore`], the PC's clock for [`SqliteStore`], the database
+//! server's for a server database), never by an engine's: a PC whose clock
+//! is minutes off neither steals a live lease nor keeps a dead one.
 
 mod memory;
 #[cfg(feature = "sqlite")]
@@ -21,8 +39,9 @@ mod sqlite;
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use econsult_model::{EConsult, EConsultId};
 use serde::{Deserialize, Serialize};
 
@@ -105,11 +124,19 @@ pub struct Intent {
     pub items: Vec<ItemKey>,
     /// Its spool files (removed once it is resolved).
     pub files: Vec<PathBuf>,
-    /// SystmOne's local date when it was sent: reconciliation reads the
-    /// record's entries from this date.
-    pub sent_on: NaiveDate,
-    /// When it was journalled (milliseconds since the Unix epoch).
+    /// The local date-time of the PC SystmOne runs on when it was sent:
+    /// reconciliation reads the record's entries around this date.
+    pub sent_at: NaiveDateTime,
+    /// When it was journalled (milliseconds since the Unix epoch, by the
+    /// engine's clock; used only to keep intents in order).
     pub created_ms: i64,
+}
+
+impl Intent {
+    /// The PC's local date when it was sent.
+    pub fn sent_on(&self) -> NaiveDate {
+        self.sent_at.date()
+    }
 }
 
 /// An item known to be in the record.
@@ -148,17 +175,52 @@ impl Tracked {
     }
 }
 
+/// A lease an engine holds on one eConsult: the proof, shown with every
+/// write it makes while working on it, that no other engine has taken the
+/// eConsult over since.
+///
+/// ```
+/// use econsult_model::EConsultId;
+/// use record_sync::LeaseToken;
+///
+/// let token = LeaseToken::new(EConsultId::new("EC-1")?, "pc-1#7f3a", 4);
+/// assert_eq!(token.generation, 4);
+/// # Ok::<(), econsult_model::IdError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LeaseToken {
+    /// The eConsult.
+    pub econsult: EConsultId,
+    /// The engine holding it (unique per engine instance).
+    pub owner: String,
+    /// Which takeover this is: it increases every time the lease changes
+    /// hands (or is taken again after being released).
+    pub generation: u64,
+}
+
+impl LeaseToken {
+    /// A token (for [`SyncStore`] implementations).
+    pub fn new(econsult: EConsultId, owner: impl Into<String>, generation: u64) -> Self {
+        Self {
+            econsult,
+            owner: owner.into(),
+            generation,
+        }
+    }
+}
+
 /// What [`SyncStore::acquire_lease`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lease {
-    /// The caller holds the lease until `now + ttl`.
-    Acquired,
+    /// The caller holds the lease for the time it asked, by the store's
+    /// clock.
+    Acquired(LeaseToken),
     /// Another owner holds it.
     HeldBy {
         /// Who.
         owner: String,
-        /// Until when (milliseconds since the Unix epoch).
-        expires_ms: i64,
+        /// How long its lease has left, by the store's clock.
+        remaining: Duration,
     },
 }
 
@@ -166,20 +228,51 @@ pub enum Lease {
 /// what is journalled (if anything), return what should be, or refuse.
 pub type Change = Box<dyn FnOnce(Option<Tracked>) -> Result<Tracked, SyncError> + Send>;
 
-/// The journal could not be read or written.
+/// The journal refused or failed a read or write.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the save journal failed: {message}; check the disk and the journal's file permissions")]
-pub struct StoreError {
-    /// What failed.
-    pub message: String,
+#[non_exhaustive]
+pub enum StoreError {
+    /// The journal could not be read or written.
+    #[error(
+        "the save journal failed: {message}; check the disk and the journal's file permissions"
+    )]
+    Failed {
+        /// What failed.
+        message: String,
+    },
+    /// A write made under a lease that is no longer current: another
+    /// engine took the eConsult over. Nothing was written; the engine that
+    /// lost the lease must send nothing more for the eConsult.
+    #[error(
+        "this engine's lease on eConsult {econsult} (generation {generation}) was taken over by another engine; nothing was written, and that engine carries on with the save"
+    )]
+    LeaseLost {
+        /// The eConsult.
+        econsult: EConsultId,
+        /// The generation the writer held.
+        generation: u64,
+    },
 }
 
 impl StoreError {
     /// A failure described by `message`.
     pub fn new(message: impl Into<String>) -> Self {
-        Self {
+        StoreError::Failed {
             message: message.into(),
         }
+    }
+
+    /// The refusal of a write under `lease`, which is no longer current.
+    pub fn lease_lost(lease: &LeaseToken) -> Self {
+        StoreError::LeaseLost {
+            econsult: lease.econsult.clone(),
+            generation: lease.generation,
+        }
+    }
+
+    /// Whether this is [`StoreError::LeaseLost`].
+    pub fn is_lease_lost(&self) -> bool {
+        matches!(self, StoreError::LeaseLost { .. })
     }
 }
 
@@ -192,15 +285,34 @@ pub trait SyncStore: Send + Sync + fmt::Debug {
     /// Reads, changes and writes one eConsult atomically (across processes
     /// for a shared store). A refusal from `change` writes nothing and is
     /// returned as it is.
-    async fn change(&self, econsult: &EConsultId, change: Change) -> Result<Tracked, SyncError>;
+    ///
+    /// With a `fence` (the engine's own writes while it works), the change
+    /// is made only if `fence` is still the eConsult's current lease, in
+    /// the same transaction; otherwise nothing is written and the result
+    /// is [`StoreError::LeaseLost`]. Without one (a person's request: new
+    /// activity, a status), it is made whoever holds the lease.
+    async fn change(
+        &self,
+        econsult: &EConsultId,
+        fence: Option<&LeaseToken>,
+        change: Change,
+    ) -> Result<Tracked, SyncError>;
 
-    /// Journals an intent before its call is sent.
-    async fn begin_intent(&self, intent: &Intent) -> Result<(), StoreError>;
+    /// Journals an intent before its call is sent, if `fence` is still the
+    /// eConsult's current lease ([`StoreError::LeaseLost`] otherwise).
+    async fn begin_intent(&self, intent: &Intent, fence: &LeaseToken) -> Result<(), StoreError>;
 
     /// Resolves an intent with the items known to have landed (none when
-    /// SystmOne did not act on it), recording them as saved, atomically. An
+    /// SystmOne did not act on it), recording them as saved, atomically,
+    /// if `fence` is still the eConsult's current lease
+    /// ([`StoreError::LeaseLost`] otherwise, and nothing is written). An
     /// item already recorded as saved keeps its first record.
-    async fn finish_intent(&self, key: &IntentKey, landed: &[SavedItem]) -> Result<(), StoreError>;
+    async fn finish_intent(
+        &self,
+        key: &IntentKey,
+        landed: &[SavedItem],
+        fence: &LeaseToken,
+    ) -> Result<(), StoreError>;
 
     /// The intents not yet resolved: of one eConsult, or of all.
     async fn open_intents(&self, econsult: Option<&EConsultId>) -> Result<Vec<Intent>, StoreError>;
@@ -212,18 +324,27 @@ pub trait SyncStore: Send + Sync + fmt::Debug {
     /// or an open intent.
     async fn with_work(&self) -> Result<Vec<EConsultId>, StoreError>;
 
-    /// Takes (or renews) the lease on an eConsult for `owner` until
-    /// `now_ms + ttl_ms`, unless another owner holds an unexpired one.
+    /// Takes the lease on an eConsult for `owner` for `ttl` by the store's
+    /// clock, unless another owner holds an unexpired one. Taking a lease
+    /// that was free, released or expired starts a new generation; `owner`
+    /// asking again while it holds an unexpired lease gets the same one.
     async fn acquire_lease(
         &self,
         econsult: &EConsultId,
         owner: &str,
-        now_ms: i64,
-        ttl_ms: i64,
+        ttl: Duration,
     ) -> Result<Lease, StoreError>;
 
-    /// Gives the lease up, if `owner` holds it.
-    async fn release_lease(&self, econsult: &EConsultId, owner: &str) -> Result<(), StoreError>;
+    /// Extends `lease` to `ttl` from now (the store's clock), if it is still
+    /// the current generation, even if it has expired meanwhile (no one
+    /// took it over, so nothing was done in between). A lease taken over,
+    /// or taken over and released, is [`StoreError::LeaseLost`]: it is
+    /// never quietly taken again.
+    async fn renew_lease(&self, lease: &LeaseToken, ttl: Duration) -> Result<(), StoreError>;
+
+    /// Gives the lease up, if `lease` is still the current generation. The
+    /// generation is kept, so whoever takes it next starts a new one.
+    async fn release_lease(&self, lease: &LeaseToken) -> Result<(), StoreError>;
 }
 
 #[cfg(test)]

@@ -2,12 +2,15 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use econsult_model::EConsultId;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
-use super::{Change, Intent, IntentKey, Lease, SavedItem, StoreError, SyncStore, Tracked};
-use crate::SyncError;
+use super::{
+    Change, Intent, IntentKey, Lease, LeaseToken, SavedItem, StoreError, SyncStore, Tracked,
+};
+use crate::{Clock, SyncError, SystemClock};
 
 /// The schema, one migration per version: `PRAGMA user_version` says how
 /// many have been applied. Append; never edit one that has shipped.
@@ -45,15 +48,27 @@ const MIGRATIONS: &[&str] = &[
          owner      TEXT NOT NULL,
          expires_ms INTEGER NOT NULL
      );",
+    // 2: leases are fences (a generation per takeover; a released lease
+    // keeps its row and generation, with an empty owner), and intents keep
+    // the local time they were sent, for the read window around midnight.
+    "ALTER TABLE leases ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE intents ADD COLUMN sent_at TEXT;",
 ];
 
-/// A [`SyncStore`] in an SQLite file, created on first use.
+/// A [`SyncStore`] in an SQLite file on **one PC**, created on first use.
 ///
 /// SQLite is compiled into the SDK (no system library). The file is in WAL
 /// mode with `synchronous = FULL`: an intent is on disk before its call is
-/// sent, even if the PC loses power a moment later. Several processes may
-/// share the file (each method is one `BEGIN IMMEDIATE` transaction; a
-/// writer waits up to five seconds for another).
+/// sent, even if the PC loses power a moment later. Several processes on
+/// the same PC may share the file (each method is one `BEGIN IMMEDIATE`
+/// transaction; a writer waits up to five seconds for another). PCs may
+/// not: SQLite's locking does not work over a network share, so a path on
+/// one (`\\server\share\…`) is refused. Several PCs need a server
+/// database behind [`SyncStore`].
+///
+/// Leases expire by this store's clock (the PC's clock, [`SystemClock`],
+/// unless [`with_clock`](Self::with_clock) says otherwise): every process
+/// sharing the file reads the same one.
 ///
 /// ```no_run
 /// use record_sync::SqliteStore;
@@ -65,7 +80,32 @@ const MIGRATIONS: &[&str] = &[
 pub struct SqliteStore {
     connection: Arc<Mutex<Connection>>,
     path: Option<PathBuf>,
+    clock: Arc<dyn Clock>,
 }
+
+/// Refuses a path on a network share: SQLite's file locking is not
+/// reliable there, and two PCs sharing the journal would not be excluded
+/// from each other. (A mapped drive letter cannot be told from a local one
+/// by its name; the docs say not to use one.)
+fn refuse_network_path(path: &Path) -> Result<(), StoreError> {
+    let text = path.as_os_str().to_string_lossy();
+    let unified = text.replace('/', "\\");
+    let verbatim = unified.strip_prefix("\\\\?\\");
+    let network = match verbatim {
+        Some(rest) => rest
+            .get(..4)
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case("UNC\\")),
+        None => unified.starts_with("\\\\") && !unified.starts_with("\\\\.\\"),
+    };
+    if network {
+        return Err(StoreError::new(format!(
+            "{} is on a network share; SqliteStore is for one PC (SQLite cannot lock a file over a network), so keep the journal on a local disk, or use a server database for several PCs",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 
 fn sql_error(what: &str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
     move |error| StoreError::new(format!("{what}: {error}"))
@@ -93,6 +133,7 @@ impl SqliteStore {
     /// version of the SDK.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref();
+        refuse_network_path(path)?;
         let what = format!("could not open {}", path.display());
         let connection = Connection::open(path).map_err(sql_error(&what))?;
         Self::prepare(connection, Some(path.to_owned()))
@@ -107,6 +148,14 @@ impl SqliteStore {
     pub fn open_in_memory() -> Result<Self, StoreError> {
         let connection = Connection::open_in_memory().map_err(sql_error("could not open"))?;
         Self::prepare(connection, None)
+    }
+
+    /// Judges lease expiry by `clock` (default [`SystemClock`]; tests on
+    /// paused time use [`TokioClock`](crate::TokioClock)). Every process
+    /// sharing the file must use the same clock, which the PC's is.
+    pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
     }
 
     /// The file, when there is one.
@@ -143,6 +192,7 @@ impl SqliteStore {
         Ok(Self {
             connection: Arc::new(Mutex::new(connection)),
             path,
+            clock: Arc::new(SystemClock),
         })
     }
 
@@ -229,6 +279,35 @@ fn load_tracked(connection: &Connection, id: &str) -> Result<Option<Tracked>, St
     .transpose()
 }
 
+/// Whether `fence` is the eConsult's current lease, inside `tx`.
+fn check_fence(tx: &Transaction<'_>, fence: &LeaseToken) -> Result<(), StoreError> {
+    let current: Option<i64> = tx
+        .query_row(
+            "SELECT 1 FROM leases WHERE econsult = ?1 AND owner = ?2 AND generation = ?3",
+            params![
+                fence.econsult.as_str(),
+                fence.owner,
+                i64::try_from(fence.generation).unwrap_or(i64::MAX)
+            ],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(sql_error("could not read a lease"))?;
+    match current {
+        Some(_) => Ok(()),
+        None => Err(StoreError::lease_lost(fence)),
+    }
+}
+
+fn immediate<'c>(c: &'c mut Connection, what: &str) -> Result<Transaction<'c>, StoreError> {
+    c.transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sql_error(what))
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
 fn read_intent(row: &rusqlite::Row<'_>) -> rusqlite::Result<[String; 6]> {
     Ok([
         row.get(0)?,
@@ -241,7 +320,7 @@ fn read_intent(row: &rusqlite::Row<'_>) -> rusqlite::Result<[String; 6]> {
 }
 
 fn intent_from(columns: [String; 6], created_ms: i64) -> Result<Intent, StoreError> {
-    let [key, econsult, patient, items, files, sent_on] = columns;
+    let [key, econsult, patient, items, files, sent_at] = columns;
     Ok(Intent {
         key: key
             .parse()
@@ -250,9 +329,9 @@ fn intent_from(columns: [String; 6], created_ms: i64) -> Result<Intent, StoreErr
         patient: from_json("patient", &patient)?,
         items: from_json("items", &items)?,
         files: from_json("files", &files)?,
-        sent_on: sent_on
+        sent_at: sent_at
             .parse()
-            .map_err(|e| StoreError::new(format!("the journal's date {sent_on:?}: {e}")))?,
+            .map_err(|e| StoreError::new(format!("the journal's time {sent_at:?}: {e}")))?,
         created_ms,
     })
 }
@@ -264,12 +343,19 @@ impl SyncStore for SqliteStore {
         self.run_store(move |c| load_tracked(c, &id)).await
     }
 
-    async fn change(&self, econsult: &EConsultId, change: Change) -> Result<Tracked, SyncError> {
+    async fn change(
+        &self,
+        econsult: &EConsultId,
+        fence: Option<&LeaseToken>,
+        change: Change,
+    ) -> Result<Tracked, SyncError> {
         let id = econsult.as_str().to_owned();
+        let fence = fence.cloned();
         self.run(move |c| {
-            let tx = c
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(sql_error("could not start a change"))?;
+            let tx = immediate(c, "could not start a change")?;
+            if let Some(fence) = &fence {
+                check_fence(&tx, fence)?;
+            }
             let current = load_tracked(&tx, &id)?;
             let next = change(current)?;
             tx.execute(
@@ -295,35 +381,44 @@ impl SyncStore for SqliteStore {
         .await
     }
 
-    async fn begin_intent(&self, intent: &Intent) -> Result<(), StoreError> {
+    async fn begin_intent(&self, intent: &Intent, fence: &LeaseToken) -> Result<(), StoreError> {
         let intent = intent.clone();
+        let fence = fence.clone();
         self.run_store(move |c| {
-            c.execute(
-                "INSERT INTO intents (key, econsult, patient, items, files, sent_on, created_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            let tx = immediate(c, "could not start journalling an intent")?;
+            check_fence(&tx, &fence)?;
+            tx.execute(
+                "INSERT INTO intents (key, econsult, patient, items, files, sent_on, created_ms, sent_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     intent.key.as_str(),
                     intent.econsult.as_str(),
                     json(&intent.patient)?,
                     json(&intent.items)?,
                     json(&intent.files)?,
-                    intent.sent_on.to_string(),
+                    intent.sent_on().to_string(),
                     intent.created_ms,
+                    intent.sent_at.format("%Y-%m-%dT%H:%M:%S%.f").to_string(),
                 ],
             )
             .map_err(sql_error("could not journal an intent"))?;
-            Ok(())
+            tx.commit().map_err(sql_error("could not commit an intent"))
         })
         .await
     }
 
-    async fn finish_intent(&self, key: &IntentKey, landed: &[SavedItem]) -> Result<(), StoreError> {
+    async fn finish_intent(
+        &self,
+        key: &IntentKey,
+        landed: &[SavedItem],
+        fence: &LeaseToken,
+    ) -> Result<(), StoreError> {
         let key = key.clone();
         let landed = landed.to_vec();
+        let fence = fence.clone();
         self.run_store(move |c| {
-            let tx = c
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(sql_error("could not start resolving an intent"))?;
+            let tx = immediate(c, "could not start resolving an intent")?;
+            check_fence(&tx, &fence)?;
             let econsult: Option<String> = tx
                 .query_row(
                     "SELECT econsult FROM intents WHERE key = ?1",
@@ -363,7 +458,8 @@ impl SyncStore for SqliteStore {
         self.run_store(move |c| {
             let mut statement = c
                 .prepare(
-                    "SELECT key, econsult, patient, items, files, sent_on, created_ms
+                    "SELECT key, econsult, patient, items, files,
+                         COALESCE(sent_at, sent_on || 'T00:00:00'), created_ms
                      FROM intents WHERE resolved = 0 AND (?1 IS NULL OR econsult = ?1)
                      ORDER BY created_ms, rowid",
                 )
@@ -433,49 +529,78 @@ impl SyncStore for SqliteStore {
         &self,
         econsult: &EConsultId,
         owner: &str,
-        now_ms: i64,
-        ttl_ms: i64,
+        ttl: Duration,
     ) -> Result<Lease, StoreError> {
-        let (econsult, owner) = (econsult.as_str().to_owned(), owner.to_owned());
+        let (econsult, owner) = (econsult.clone(), owner.to_owned());
+        let clock = Arc::clone(&self.clock);
         self.run_store(move |c| {
-            let tx = c
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(sql_error("could not start taking a lease"))?;
-            let holder: Option<(String, i64)> = tx
+            let tx = immediate(c, "could not start taking a lease")?;
+            let now_ms = clock.now_ms();
+            let expires_ms = now_ms.saturating_add(millis(ttl));
+            let row: Option<(String, i64, i64)> = tx
                 .query_row(
-                    "SELECT owner, expires_ms FROM leases WHERE econsult = ?1",
-                    [&econsult],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
+                    "SELECT owner, expires_ms, generation FROM leases WHERE econsult = ?1",
+                    [econsult.as_str()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .optional()
                 .map_err(sql_error("could not read a lease"))?;
-            if let Some((holder, expires_ms)) = holder
-                && holder != owner
-                && expires_ms > now_ms
-            {
+            let (holder, held_until, generation) = row.unwrap_or((String::new(), 0, 0));
+            let live = !holder.is_empty() && held_until > now_ms;
+            let generation = if live && holder == owner {
+                generation
+            } else if live {
+                let remaining = u64::try_from(held_until - now_ms).unwrap_or(0);
                 return Ok(Lease::HeldBy {
                     owner: holder,
-                    expires_ms,
+                    remaining: Duration::from_millis(remaining),
                 });
-            }
+            } else {
+                generation.saturating_add(1)
+            };
             tx.execute(
-                "INSERT INTO leases (econsult, owner, expires_ms) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (econsult) DO UPDATE SET owner = ?2, expires_ms = ?3",
-                params![econsult, owner, now_ms.saturating_add(ttl_ms)],
+                "INSERT INTO leases (econsult, owner, expires_ms, generation) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (econsult) DO UPDATE SET owner = ?2, expires_ms = ?3, generation = ?4",
+                params![econsult.as_str(), owner, expires_ms, generation],
             )
             .map_err(sql_error("could not write a lease"))?;
             tx.commit().map_err(sql_error("could not commit a lease"))?;
-            Ok(Lease::Acquired)
+            let generation = u64::try_from(generation).unwrap_or(0);
+            Ok(Lease::Acquired(LeaseToken::new(econsult, owner, generation)))
         })
         .await
     }
 
-    async fn release_lease(&self, econsult: &EConsultId, owner: &str) -> Result<(), StoreError> {
-        let (econsult, owner) = (econsult.as_str().to_owned(), owner.to_owned());
+    async fn renew_lease(&self, lease: &LeaseToken, ttl: Duration) -> Result<(), StoreError> {
+        let lease = lease.clone();
+        let clock = Arc::clone(&self.clock);
+        self.run_store(move |c| {
+            let tx = immediate(c, "could not start renewing a lease")?;
+            check_fence(&tx, &lease)?;
+            tx.execute(
+                "UPDATE leases SET expires_ms = ?2 WHERE econsult = ?1",
+                params![
+                    lease.econsult.as_str(),
+                    clock.now_ms().saturating_add(millis(ttl))
+                ],
+            )
+            .map_err(sql_error("could not renew a lease"))?;
+            tx.commit().map_err(sql_error("could not commit a lease"))
+        })
+        .await
+    }
+
+    async fn release_lease(&self, lease: &LeaseToken) -> Result<(), StoreError> {
+        let lease = lease.clone();
         self.run_store(move |c| {
             c.execute(
-                "DELETE FROM leases WHERE econsult = ?1 AND owner = ?2",
-                params![econsult, owner],
+                "UPDATE leases SET owner = '', expires_ms = 0
+                 WHERE econsult = ?1 AND owner = ?2 AND generation = ?3",
+                params![
+                    lease.econsult.as_str(),
+                    lease.owner,
+                    i64::try_from(lease.generation).unwrap_or(i64::MAX)
+                ],
             )
             .map_err(sql_error("could not release a lease"))?;
             Ok(())
@@ -489,16 +614,21 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    #[tokio::test]
-    async fn the_sqlite_store_keeps_the_contract() {
-        crate::store::contract::check(&SqliteStore::open_in_memory().unwrap()).await;
+    fn paused_clock() -> crate::TokioClock {
+        crate::TokioClock::starting_at("2031-05-14T09:00:00".parse().unwrap())
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
+    async fn the_sqlite_store_keeps_the_contract() {
+        let store = SqliteStore::open_in_memory().unwrap().with_clock(paused_clock());
+        crate::store::contract::check(&store).await;
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_file_is_created_on_first_use_migrated_once_and_survives_reopening() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.sqlite3");
-        let store = SqliteStore::open(&path).unwrap();
+        let store = SqliteStore::open(&path).unwrap().with_clock(paused_clock());
         assert_eq!(store.schema_version().unwrap() as usize, MIGRATIONS.len());
         crate::store::contract::check(&store).await;
         let mode: String = store
@@ -525,6 +655,58 @@ mod tests {
         drop(connection);
         let error = SqliteStore::open(&path).unwrap_err();
         assert!(error.to_string().contains("update the software"), "{error}");
+    }
+
+    #[test]
+    fn a_journal_on_a_network_share_is_refused_with_what_to_do() {
+        for path in [
+            r"\\practice-server\shared\journal.sqlite3",
+            "//practice-server/shared/journal.sqlite3",
+            r"\\?\UNC\practice-server\shared\journal.sqlite3",
+            r"\\?\unc\practice-server\shared\journal.sqlite3",
+        ] {
+            let error = SqliteStore::open(path).unwrap_err();
+            assert!(error.to_string().contains("network share"), "{path}: {error}");
+            assert!(error.to_string().contains("local disk"), "{path}: {error}");
+        }
+        for local in [r"C:\ProgramData\journal.sqlite3", "/var/lib/journal", r"\\?\C:\j", "\\?\é"] {
+            assert!(refuse_network_path(Path::new(local)).is_ok(), "{local}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_version_1_journal_is_migrated_and_its_open_intents_keep_their_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.sqlite3");
+        let mut connection = Connection::open(&path).unwrap();
+        connection.execute_batch(MIGRATIONS[0]).unwrap();
+        connection.pragma_update(None, "user_version", 1).unwrap();
+        connection
+            .execute(
+                "INSERT INTO intents (key, econsult, patient, items, files, sent_on, created_ms)
+                 VALUES ('0123456789abcdef0123456789abcdef', 'EC-1', '{\"nhs_number\":\"9990000018\"}',
+                         '[\"consultation\"]', '[]', '2031-05-14', 5)",
+                [],
+            )
+            .unwrap();
+        connection
+            .execute("INSERT INTO leases VALUES ('EC-1', 'old-engine', 0)", [])
+            .unwrap();
+        drop(connection);
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap() as usize, MIGRATIONS.len());
+        let open = store.open_intents(None).await.unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].sent_at.to_string(), "2031-05-14 00:00:00");
+        let id = EConsultId::new("EC-1").unwrap();
+        let Lease::Acquired(token) = store
+            .acquire_lease(&id, "new-engine", Duration::from_secs(60))
+            .await
+            .unwrap()
+        else {
+            panic!("the old lease had expired")
+        };
+        assert_eq!(token.generation, 1, "a takeover starts a new generation");
     }
 
     #[test]

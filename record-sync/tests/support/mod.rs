@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, TimeDelta};
@@ -11,14 +12,26 @@ use econsult_model::{
     Activity, ActivityId, ActivityLog, Channel, Direction, EConsult, EConsultId, Message, samples,
 };
 use record_sync::{
-    Engine, EngineBuilder, EngineConfig, ItemKey, Marker, MemoryStore, PatientRef, RetryPolicy,
+    Change, Engine, EngineBuilder, EngineConfig, Intent, IntentKey, ItemKey, Lease, LeaseToken,
+    MemoryStore, PatientRef, RetryPolicy, SavedItem, StoreError, SyncError, Tracked,
     SqliteStore, SyncStore, TokioClock, is_record_content,
 };
 use systmone_client::client::{Client, ThrottlePolicy};
-use systmone_client::mock::{MockSystmOne, PatientSeed, ThrottleConfig};
+use systmone_client::mock::{MockSystmOne, Organisation, Origin, PatientSeed, ThrottleConfig};
 use tokio::time::Instant;
 
 pub const API_KEY: &str = "RECORD-SYNC-TEST-KEY";
+
+/// The software name the mock gives the API key: `Event/@Software` on
+/// every entry the engine writes.
+pub const SOFTWARE: &str = "Record Sync Tests";
+
+/// The practice the mock SystmOne is logged on at, and every test
+/// eConsult is sent to (unless a test says otherwise).
+pub const PRACTICE: &str = "Y01234";
+
+/// Another practice, for tests of the practice check.
+pub const OTHER_PRACTICE: &str = "Y05678";
 
 /// The mock's clock at start: Wednesday 10 September 2031, 09:00, after every sample was submitted.
 pub fn start_time() -> NaiveDateTime {
@@ -32,9 +45,11 @@ pub enum Throttle {
     Real,
 }
 
-/// A sample eConsult by name.
+/// A sample eConsult by name, sent to [`PRACTICE`].
 pub fn sample(name: &str) -> EConsult {
-    samples::by_name(name).unwrap().unwrap()
+    let mut econsult = samples::by_name(name).unwrap().unwrap();
+    econsult.practice = PRACTICE.parse().unwrap();
+    econsult
 }
 
 /// A typical eConsult: a questionnaire with ICE, and three messages (an
@@ -101,15 +116,28 @@ pub async fn save_and_wait(engine: &Engine, econsult: &EConsult) {
     engine.idle().await;
 }
 
+/// The engines' settings in tests: quick retries, a short lease, this
+/// product's software name.
+pub fn test_config() -> EngineConfig {
+    EngineConfig::default()
+        .with_retry(
+            RetryPolicy::default()
+                .with_initial(Duration::from_secs(1))
+                .with_max(Duration::from_secs(8)),
+        )
+        .with_lease_ttl(Duration::from_secs(90))
+        .with_software(SOFTWARE)
+}
+
 /// The patient an eConsult is saved to.
 pub fn patient_of(econsult: &EConsult) -> PatientRef {
     PatientRef::nhs(econsult.patient.nhs_number.unwrap())
 }
 
 /// The mock's local time as the client and engine read it.
-fn local_time() -> impl Fn() -> NaiveDateTime + Send + Sync + 'static {
+fn local_time(start: NaiveDateTime) -> impl Fn() -> NaiveDateTime + Send + Sync + 'static {
     let started = Instant::now();
-    move || start_time() + TimeDelta::from_std(started.elapsed()).unwrap()
+    move || start + TimeDelta::from_std(started.elapsed()).unwrap()
 }
 
 pub struct Practice {
@@ -118,11 +146,18 @@ pub struct Practice {
     pub dir: tempfile::TempDir,
     pub clock: TokioClock,
     pub throttle: Throttle,
+    /// The mock's clock at start (and the engines' and clients').
+    pub start: NaiveDateTime,
 }
 
 impl Practice {
     /// The mock with every sample's patient and the typical one's.
     pub async fn start(throttle: Throttle) -> Self {
+        Self::start_at(throttle, start_time()).await
+    }
+
+    /// The same, with SystmOne's and the PC's clocks reading `start`.
+    pub async fn start_at(throttle: Throttle, start: NaiveDateTime) -> Self {
         let mut patients: Vec<PatientSeed> = samples::all().unwrap().iter().map(seed_of).collect();
         patients.dedup_by_key(|p| p.nhs_number);
         let mock = MockSystmOne::builder()
@@ -130,27 +165,29 @@ impl Practice {
                 Throttle::Off => ThrottleConfig::off(),
                 Throttle::Real => ThrottleConfig::systmone(),
             })
-            .start_time(start_time())
+            .start_time(start)
             .seed(7)
-            .api_key(API_KEY, "Record Sync Tests")
+            .organisation(Organisation::single_site(PRACTICE, "Record Sync Test Surgery"))
+            .api_key(API_KEY, SOFTWARE)
             .patients(patients)
             .start()
             .await
             .unwrap();
-        let client = Self::connect(&mock, throttle).await;
+        let client = Self::connect(&mock, throttle, start).await;
         Self {
             client,
             mock,
             dir: tempfile::tempdir().unwrap(),
-            clock: TokioClock::starting_at(start_time()),
+            clock: TokioClock::starting_at(start),
             throttle,
+            start,
         }
     }
 
-    async fn connect(mock: &MockSystmOne, throttle: Throttle) -> Client {
+    async fn connect(mock: &MockSystmOne, throttle: Throttle, start: NaiveDateTime) -> Client {
         Client::builder(API_KEY, "record-sync tests 1.0")
             .address(mock.addr())
-            .local_time(local_time())
+            .local_time(local_time(start))
             .throttle(match throttle {
                 Throttle::Off => ThrottlePolicy::unlimited(),
                 Throttle::Real => ThrottlePolicy::systmone(),
@@ -168,9 +205,17 @@ impl Practice {
         self.dir.path().join("journal.sqlite3")
     }
 
+    /// The practice's SQLite journal, its leases on the practice's clock
+    /// (paused tokio time), as every process on one PC shares one clock.
+    pub fn sqlite_store(&self) -> SqliteStore {
+        SqliteStore::open(self.journal())
+            .unwrap()
+            .with_clock(self.clock)
+    }
+
     /// A second PC's client: its own connection to the same SystmOne.
     pub async fn another_client(&self) -> Client {
-        Self::connect(&self.mock, self.throttle).await
+        Self::connect(&self.mock, self.throttle, self.start).await
     }
 
     /// An engine on this practice: quick retries, a short lease.
@@ -180,7 +225,7 @@ impl Practice {
 
     /// A started engine journalling in this practice's SQLite file.
     pub async fn sqlite_engine(&self, owner: &str) -> Engine {
-        let store = SqliteStore::open(self.journal()).unwrap();
+        let store = self.sqlite_store();
         self.engine(store, owner).start().await.unwrap()
     }
 
@@ -202,30 +247,44 @@ impl Practice {
         record_sync::Engine::for_client(client, store, self.spool())
             .owner(owner)
             .clock(self.clock)
-            .config(
-                EngineConfig::default()
-                    .with_retry(
-                        RetryPolicy::default()
-                            .with_initial(Duration::from_secs(1))
-                            .with_max(Duration::from_secs(8)),
-                    )
-                    .with_lease_ttl(Duration::from_secs(90)),
-            )
+            .config(test_config())
     }
 
-    /// How many events of the record carry each of the eConsult's markers.
+    /// How many entries of the record carry each of the eConsult's
+    /// markers, read independently of the engine's own reading: only
+    /// entries this product added through the API, and only by the first
+    /// line (up to any raw line break) of their first narrative, compared
+    /// as text with the marker line the SDK writes.
     pub fn markers(&self, econsult: &EConsult) -> BTreeMap<ItemKey, usize> {
         let nhs = econsult.patient.nhs_number.unwrap();
         let record = self.mock.record(nhs.as_str()).unwrap();
+        let prefix = format!("eConsult sync ref: {}/", econsult.id);
         let mut counts = BTreeMap::new();
-        for line in record.narrative_lines() {
-            if let Some(marker) = Marker::parse(line)
-                && marker.econsult == econsult.id
-            {
-                *counts.entry(marker.item).or_insert(0) += 1;
+        for entry in record.api_events() {
+            let ours = matches!(&entry.origin, Origin::Api { software, .. } if software == SOFTWARE);
+            let first = entry.item.narratives.first().and_then(|n| n.lines.first());
+            let (true, Some(first)) = (ours, first) else {
+                continue;
+            };
+            let first = first.split(['\r', '\n']).next().unwrap_or("").trim();
+            if let Some(item) = first.strip_prefix(&prefix) {
+                let item: ItemKey = item.parse().unwrap();
+                *counts.entry(item).or_insert(0) += 1;
             }
         }
         counts
+    }
+
+    /// Whether some entry this product wrote holds `text` on a narrative
+    /// line: what a clinician would see, independent of markers.
+    pub fn record_shows(&self, econsult: &EConsult, text: &str) -> bool {
+        let nhs = econsult.patient.nhs_number.unwrap();
+        let record = self.mock.record(nhs.as_str()).unwrap();
+        record
+            .api_events()
+            .flat_map(|e| &e.item.narratives)
+            .flat_map(|n| &n.lines)
+            .any(|line| line.contains(text))
     }
 
     /// Asserts the record holds the consultation and every activity entry
@@ -266,5 +325,84 @@ pub fn files_in(dir: &Path) -> Vec<PathBuf> {
     match std::fs::read_dir(dir) {
         Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
         Err(_) => Vec::new(),
+    }
+}
+
+/// A journal that pauses its engine once, just after journalling an
+/// intent (before the call is sent), as a sleeping laptop or a stalled
+/// process would: long enough for its lease to run out and another
+/// engine to take over. Clones share the pause.
+#[derive(Debug, Clone)]
+pub struct PausingStore<S> {
+    inner: S,
+    pause: Arc<Mutex<Option<Duration>>>,
+}
+
+impl<S: SyncStore + Clone> PausingStore<S> {
+    pub fn new(inner: S) -> Self {
+        Self {
+            inner,
+            pause: Arc::default(),
+        }
+    }
+
+    /// The next intent journalled through this store pauses its engine
+    /// for `pause`.
+    pub fn pause_after_next_intent(&self, pause: Duration) {
+        *self.pause.lock().unwrap() = Some(pause);
+    }
+}
+
+#[async_trait::async_trait]
+impl<S: SyncStore + Clone> SyncStore for PausingStore<S> {
+    async fn load(&self, econsult: &EConsultId) -> Result<Option<Tracked>, StoreError> {
+        self.inner.load(econsult).await
+    }
+    async fn change(
+        &self,
+        econsult: &EConsultId,
+        fence: Option<&LeaseToken>,
+        change: Change,
+    ) -> Result<Tracked, SyncError> {
+        self.inner.change(econsult, fence, change).await
+    }
+    async fn begin_intent(&self, intent: &Intent, fence: &LeaseToken) -> Result<(), StoreError> {
+        self.inner.begin_intent(intent, fence).await?;
+        let pause = self.pause.lock().unwrap().take();
+        if let Some(pause) = pause {
+            tokio::time::sleep(pause).await;
+        }
+        Ok(())
+    }
+    async fn finish_intent(
+        &self,
+        key: &IntentKey,
+        landed: &[SavedItem],
+        fence: &LeaseToken,
+    ) -> Result<(), StoreError> {
+        self.inner.finish_intent(key, landed, fence).await
+    }
+    async fn open_intents(&self, econsult: Option<&EConsultId>) -> Result<Vec<Intent>, StoreError> {
+        self.inner.open_intents(econsult).await
+    }
+    async fn saved_items(&self, econsult: &EConsultId) -> Result<Vec<SavedItem>, StoreError> {
+        self.inner.saved_items(econsult).await
+    }
+    async fn with_work(&self) -> Result<Vec<EConsultId>, StoreError> {
+        self.inner.with_work().await
+    }
+    async fn acquire_lease(
+        &self,
+        econsult: &EConsultId,
+        owner: &str,
+        ttl: Duration,
+    ) -> Result<Lease, StoreError> {
+        self.inner.acquire_lease(econsult, owner, ttl).await
+    }
+    async fn renew_lease(&self, lease: &LeaseToken, ttl: Duration) -> Result<(), StoreError> {
+        self.inner.renew_lease(lease, ttl).await
+    }
+    async fn release_lease(&self, lease: &LeaseToken) -> Result<(), StoreError> {
+        self.inner.release_lease(lease).await
     }
 }
