@@ -330,3 +330,263 @@ async fn an_outage_until_cleared_and_faults_from_the_builder() {
     client.ok(GetFunctions::default()).await;
     assert_eq!(mock.devices().len(), 1);
 }
+
+// ----- what makes reading a write back hard -----
+
+/// One update carrying one narrative event per marker.
+fn write_each(markers: &[&str]) -> UpdatePatientRecord {
+    UpdatePatientRecord {
+        identity: identity(1),
+        clinical: Some(Clinical {
+            events: markers
+                .iter()
+                .map(|m| Event::narrative(start_time(), [(*m).to_owned()]))
+                .collect(),
+            ..Clinical::default()
+        }),
+        ..UpdatePatientRecord::default()
+    }
+}
+
+/// The narrative lines a read of the standard patient returns, with the
+/// RecordState it reports.
+async fn read_back(client: &mut TestClient, filter: Filter) -> (Vec<String>, Option<RecordState>) {
+    let answer = client
+        .ok(GetPatientRecord {
+            identity: Some(identity(1)),
+            filter: Some(Filter {
+                narrative: true,
+                ..filter
+            }),
+            ..GetPatientRecord::default()
+        })
+        .await;
+    let lines = answer
+        .clinical
+        .iter()
+        .flat_map(|c| &c.events)
+        .flat_map(|e| &e.narratives)
+        .flat_map(|n| n.lines.clone())
+        .collect();
+    (lines, answer.record_state)
+}
+
+#[tokio::test(start_paused = true)]
+async fn land_late_closes_at_once_and_writes_later_stamped_when_it_lands() {
+    let (mock, mut client) = practice().await;
+    let late = Duration::from_secs(20);
+    mock.inject(FaultRule::on::<UpdatePatientRecord>(Fault::LandLate(late)).times(1));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("photo.jpg");
+    std::fs::write(&path, b"\xff\xd8 a photo").unwrap();
+    let mut update = write("late");
+    update.clinical.as_mut().unwrap().events[0]
+        .attachments
+        .push(Attachment {
+            document_path: Some(path.display().to_string()),
+            ..Attachment::default()
+        });
+    let start = Instant::now();
+    let uid = client.send(update).await;
+    let rest = tokio::time::timeout(SILENCE, client.read_to_end()).await;
+    assert_eq!(
+        rest.expect("closed").trim_ascii(),
+        b"",
+        "closed with no answer"
+    );
+    assert_eq!(start.elapsed(), Duration::ZERO, "closed at once");
+    assert_eq!(last_outcome(&mock), Outcome::Faulted(Fault::LandLate(late)));
+    // The product gave up and tidied its spool: the mock read the file on
+    // receipt.
+    std::fs::remove_file(&path).unwrap();
+    assert!(!written(&mock, "late"), "not yet");
+    assert_eq!(journalled(&mock), 0);
+
+    tokio::time::sleep(late - Duration::from_secs(1)).await;
+    assert!(!written(&mock, "late"), "still not");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let record = mock.record(&nhs(1)).unwrap();
+    let entry = record
+        .api_events()
+        .find(|e| e.item.narratives[0].lines == ["late"])
+        .expect("landed");
+    assert_eq!(entry.entered, start_time() + late, "entered when it landed");
+    let document = &record.documents[0];
+    assert_eq!(document.contents, b"\xff\xd8 a photo");
+    assert_eq!(
+        entry.item.attachments[0].document_uid.as_ref(),
+        Some(&document.uid)
+    );
+    let journal = mock.journal();
+    assert_eq!(journal.len(), 1);
+    assert_eq!(journal[0].request_uid, uid);
+    assert_eq!(journal[0].at, start_time() + late);
+    assert!(journal[0].committed);
+    // Nothing was answered late, and the mock carries on.
+    let mut again = TestClient::paired(mock.addr()).await;
+    again.ok(IsPatientRetrieved::default()).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn land_late_across_midnight_enters_on_the_next_day() {
+    let evening = date(2031, 4, 7).and_hms_opt(23, 59, 50).unwrap();
+    let mock = builder()
+        .start_time(evening)
+        .patients(vec![alex()])
+        .start()
+        .await
+        .unwrap();
+    let mut client = TestClient::paired(mock.addr()).await;
+    let late = Duration::from_secs(20);
+    mock.inject(FaultRule::on::<UpdatePatientRecord>(Fault::LandLate(late)));
+    client.send(write("after midnight")).await;
+    let read = tokio::time::timeout(SILENCE, client.read_document()).await;
+    assert_eq!(read.expect("closed"), None, "closed with no answer");
+
+    let mut reader = TestClient::paired(mock.addr()).await;
+    let (lines, _) = read_back(&mut reader, Filter::entered_on(date(2031, 4, 7))).await;
+    assert!(!lines.contains(&"after midnight".to_owned()), "not landed");
+
+    tokio::time::sleep(late + Duration::from_secs(1)).await;
+    let record = mock.record(&nhs(1)).unwrap();
+    let entry = record.api_events().next().expect("landed");
+    assert_eq!(
+        entry.entered,
+        date(2031, 4, 8).and_hms_opt(0, 0, 10).unwrap()
+    );
+    let (lines, _) = read_back(&mut reader, Filter::entered_on(date(2031, 4, 7))).await;
+    assert!(
+        !lines.contains(&"after midnight".to_owned()),
+        "not entered on the day it was sent"
+    );
+    let (lines, _) = read_back(&mut reader, Filter::entered_on(date(2031, 4, 8))).await;
+    assert_eq!(lines, ["after midnight"], "entered the next day");
+}
+
+#[tokio::test(start_paused = true)]
+async fn partial_commit_writes_the_first_events_and_answers_a_temporary_error() {
+    let (mock, mut client) = practice().await;
+    mock.inject(FaultRule::on::<UpdatePatientRecord>(Fault::PartialCommit(2)).times(1));
+    let error = client.error(write_each(&["one", "two", "three"])).await;
+    assert_eq!(error.permanent, Some(false));
+    assert!(written(&mock, "one") && written(&mock, "two"));
+    assert!(!written(&mock, "three"), "the write stopped after two");
+    assert_eq!(journalled(&mock), 2);
+    assert!(mock.journal().iter().all(|e| e.committed));
+    assert_eq!(
+        last_outcome(&mock),
+        Outcome::Error {
+            message: error.message.clone(),
+            permanent: false
+        }
+    );
+    let (lines, _) = read_back(&mut client, Filter::entered_on(today())).await;
+    assert_eq!(lines, ["one", "two"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn short_answer_writes_the_first_events_and_lists_only_their_uids() {
+    let (mock, mut client) = practice().await;
+    mock.inject(FaultRule::on::<UpdatePatientRecord>(Fault::ShortAnswer(1)).times(1));
+    let answer = client.ok(write_each(&["one", "two", "three"])).await;
+    assert_eq!(answer.event_uids.len(), 1);
+    let record = mock.record(&nhs(1)).unwrap();
+    let entry = record.event(&answer.event_uids[0].0).unwrap();
+    assert_eq!(entry.item.narratives[0].lines, ["one"]);
+    assert!(!written(&mock, "two") && !written(&mock, "three"));
+    assert_eq!(journalled(&mock), 1);
+    assert_eq!(last_outcome(&mock), Outcome::Answered);
+    // The rule is spent: the next write is whole.
+    let whole = client.ok(write_each(&["four", "five"])).await;
+    assert_eq!(whole.event_uids.len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn answer_open_holds_the_write_uncommitted_until_the_user_saves_or_discards() {
+    let (mock, mut client) = practice().await;
+    mock.inject(FaultRule::on::<UpdatePatientRecord>(Fault::AnswerOpen).times(2));
+
+    let answer = client.ok(write("discarded")).await;
+    assert_eq!(answer.record_state, Some(RecordState::Open));
+    assert!(mock.has_uncommitted_changes());
+    assert!(!mock.journal()[0].committed);
+    let (lines, state) = read_back(&mut client, Filter::entered_on(today())).await;
+    assert_eq!(lines, ["discarded"], "the user's screen shows it");
+    assert_eq!(state, Some(RecordState::Open));
+    mock.user_discards();
+    let (lines, _) = read_back(&mut client, Filter::entered_on(today())).await;
+    assert!(lines.is_empty(), "gone: {lines:?}");
+    assert!(!written(&mock, "discarded"));
+
+    let answer = client.ok(write("saved")).await;
+    assert_eq!(answer.record_state, Some(RecordState::Open));
+    let (lines, state) = read_back(&mut client, Filter::entered_on(today())).await;
+    assert_eq!(lines, ["saved"]);
+    assert_eq!(state, Some(RecordState::Open));
+    mock.user_saves();
+    assert!(!mock.has_uncommitted_changes());
+    mock.close_record();
+    let (lines, state) = read_back(&mut client, Filter::entered_on(today())).await;
+    assert_eq!(lines, ["saved"], "kept");
+    assert_eq!(state, Some(RecordState::Closed));
+    let added: Vec<bool> = mock
+        .journal()
+        .iter()
+        .filter(|e| matches!(e.change, Change::EventAdded(_)))
+        .map(|e| e.committed && !e.discarded)
+        .collect();
+    assert_eq!(added, [false, true]);
+
+    // The rule is spent: a plain write is committed at once.
+    let answer = client.ok(write("plain")).await;
+    assert_eq!(answer.record_state, Some(RecordState::Closed));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stall_on_one_connection_lets_another_connections_later_request_go_first() {
+    let (mock, mut first) = practice().await;
+    let mut second = TestClient::paired(mock.addr()).await;
+    assert_eq!(mock.connection_count(), 2);
+    let stall = Duration::from_secs(10);
+    mock.inject(
+        FaultRule::on::<IsPatientRetrieved>(Fault::Stall(stall))
+            .on_connection(1)
+            .times(1),
+    );
+
+    let start = Instant::now();
+    first.send(IsPatientRetrieved::default()).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    second.ok(IsPatientRetrieved::default()).await;
+    assert_eq!(
+        start.elapsed(),
+        Duration::from_secs(1),
+        "connection 2 neither stalled nor held up"
+    );
+    first.receive::<IsPatientRetrieved>().await;
+    assert_eq!(
+        start.elapsed(),
+        stall,
+        "connection 1 answered after its stall"
+    );
+    let connections: Vec<u64> = mock.requests()[2..].iter().map(|r| r.connection).collect();
+    assert_eq!(connections, [2, 1], "processed in that order");
+    assert!(
+        mock.requests()
+            .iter()
+            .all(|r| r.outcome == Outcome::Answered)
+    );
+
+    // A delay, by contrast, holds the global turn: connection 2 waits.
+    mock.inject(
+        FaultRule::on::<IsPatientRetrieved>(Fault::Delay(stall))
+            .on_connection(1)
+            .times(1),
+    );
+    let start = Instant::now();
+    first.send(IsPatientRetrieved::default()).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    second.ok(IsPatientRetrieved::default()).await;
+    assert_eq!(start.elapsed(), stall, "held up behind connection 1");
+    first.receive::<IsPatientRetrieved>().await;
+}

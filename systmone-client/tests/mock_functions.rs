@@ -186,10 +186,15 @@ async fn organisation_metadata_marks_the_primary_site_and_logged_on_user() {
         .await;
     assert_eq!(me.users.len(), 1);
     assert_eq!(me.users[0].user_name, "ctestuser");
+    let sites: Vec<(&str, &str, bool)> = me
+        .sites
+        .iter()
+        .map(|s| (s.name.as_str(), s.id.as_str(), s.current_site))
+        .collect();
     assert_eq!(
-        me.sites.len(),
-        2,
-        "sites are not filtered by LoggedOnUserOnly"
+        sites,
+        [("Example Surgery", "Z99901", true)],
+        "LoggedOnUserOnly: only the site the user is at (PROTOCOL.md §9.2)"
     );
 }
 

@@ -12,6 +12,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use systmone_client::mock::{ApprovalPolicy, MockSystmOne, ThrottleConfig};
 
@@ -38,6 +39,11 @@ OPTIONS:
     --block-new-devices      block new devices, as if the user pressed Block
     --device-file FILE       keep issued Device IDs in FILE across restarts
     --escape-line-breaks     write line breaks in text as &#10; instead of raw
+    --read-lag-ms MS         a saved event shows in GetPatientRecord (and its
+                             files in GetDocument) only MS milliseconds after
+                             UpdatePatientRecord committed it, as when
+                             SystmOne reads from a store that catches up a
+                             little later [default: 0]
     -h, --help               print this help
 
 Logs one line per request (function, RequestUID, outcome, time) to stderr;
@@ -56,6 +62,7 @@ struct Options {
     approval: ApprovalPolicy,
     device_file: Option<PathBuf>,
     raw_line_breaks: bool,
+    read_lag: Duration,
 }
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
@@ -70,6 +77,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
         approval: ApprovalPolicy::Approve,
         device_file: None,
         raw_line_breaks: true,
+        read_lag: Duration::ZERO,
     };
     while let Some(arg) = args.next() {
         let mut value = |name: &str| {
@@ -115,6 +123,13 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
             "--block-new-devices" => options.approval = ApprovalPolicy::Block,
             "--device-file" => options.device_file = Some(value("--device-file")?.into()),
             "--escape-line-breaks" => options.raw_line_breaks = false,
+            "--read-lag-ms" => {
+                let text = value("--read-lag-ms")?;
+                let ms: u64 = text.parse().map_err(|_| {
+                    format!("--read-lag-ms {text:?} must be a whole number of milliseconds")
+                })?;
+                options.read_lag = Duration::from_millis(ms);
+            }
             other => return Err(format!("unknown option {other:?}; see --help")),
         }
     }
@@ -131,7 +146,8 @@ async fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         })
         .approval(options.approval)
         .seed(options.seed)
-        .raw_line_breaks(options.raw_line_breaks);
+        .raw_line_breaks(options.raw_line_breaks)
+        .read_lag(options.read_lag);
     for path in &options.patients {
         builder = builder.patients_file(path)?;
     }
@@ -220,12 +236,13 @@ mod tests {
         assert_eq!(options.listen.port(), 40700);
         assert!(options.throttle);
         assert_eq!(options.approval, ApprovalPolicy::Approve);
+        assert_eq!(options.read_lag, Duration::ZERO);
     }
 
     #[test]
     fn options_parse_and_mistakes_are_explained() {
         let options = parse(args(
-            "--listen 127.0.0.1:0 --generate 50 --seed 7 --throttle off --api-key K --no-auto-approve",
+            "--listen 127.0.0.1:0 --generate 50 --seed 7 --throttle off --api-key K --no-auto-approve --read-lag-ms 2500",
         ))
         .unwrap()
         .unwrap();
@@ -235,12 +252,15 @@ mod tests {
         );
         assert_eq!(options.api_keys, ["K"]);
         assert_eq!(options.approval, ApprovalPolicy::NotNow);
+        assert_eq!(options.read_lag, Duration::from_millis(2500));
+        assert!(HELP.contains("--read-lag-ms"));
         assert!(parse(args("--help")).unwrap().is_none());
         for (bad, says) in [
             ("--throttle maybe", "on or off"),
             ("--generate 2000000", "1000000"),
             ("--listen nowhere", "address"),
             ("--seed", "needs a value"),
+            ("--read-lag-ms soon", "milliseconds"),
             ("--frobnicate", "unknown option"),
         ] {
             let error = parse(args(bad)).unwrap_err();

@@ -84,6 +84,7 @@ pub struct MockBuilder {
     temp_dir: Option<PathBuf>,
     delete_scope: DeleteScope,
     document_delay: Duration,
+    read_lag: Duration,
     raw_line_breaks: bool,
     max_request_len: usize,
     idle_timeout: Duration,
@@ -108,6 +109,7 @@ impl Default for MockBuilder {
             temp_dir: None,
             delete_scope: DeleteScope::SameDevice,
             document_delay: Duration::ZERO,
+            read_lag: Duration::ZERO,
             raw_line_breaks: true,
             max_request_len: 16 * 1024 * 1024,
             idle_timeout: Duration::from_secs(60),
@@ -255,6 +257,25 @@ impl MockBuilder {
         self
     }
 
+    /// How long after an `UpdatePatientRecord` is committed its events
+    /// show in `GetPatientRecord` (and their files in `GetDocument`, which
+    /// answers "still being downloaded" until then), on tokio time:
+    /// SystmOne reads from a store that catches up with writes a little
+    /// later, so a product that reads back to see whether a lost write
+    /// landed must allow for it. A late write
+    /// ([`Fault::LandLate`](super::Fault::LandLate)) counts from when it
+    /// lands. Changes held uncommitted in an open record show at once
+    /// (they are on the user's screen), and so do demographics,
+    /// appointments, visits and tasks. Inspection
+    /// ([`MockSystmOne::record`], [`MockSystmOne::journal`]) shows
+    /// everything at once. Default zero: reads see every write straight
+    /// away. Change it while running with
+    /// [`MockSystmOne::set_read_lag`].
+    pub fn read_lag(mut self, lag: Duration) -> Self {
+        self.read_lag = lag;
+        self
+    }
+
     /// Write line breaks inside response text raw, as SystmOne does
     /// (default `true`; it breaks clients that split on `\n`), or as
     /// `&#10;`.
@@ -304,6 +325,7 @@ impl MockBuilder {
             .slots
             .unwrap_or_else(|| example_slots(&self.organisation, start.date(), 28));
         let mut practice = Practice::new(self.organisation, slots, devices, rng);
+        practice.read_lag = self.read_lag;
         practice
             .add_patients(self.patients)
             .map_err(MockError::DuplicatePatient)?;

@@ -15,9 +15,17 @@
 //!   use" errors, all-or-nothing updates, deletes limited to what the same
 //!   device added, files read from and written to real paths, raw line
 //!   breaks inside response text.
-//! - **Fault injection** ([`FaultRule`]): delays, no answer, a dropped
-//!   connection before or after processing, truncated or garbage answers,
-//!   transient and permanent errors, "record is open", messaging settings.
+//! - **Fault injection** ([`FaultRule`], [`Fault`] lists them all): delays
+//!   and per-connection stalls, no answer, a dropped connection before or
+//!   after processing, a write that lands after the client gave up,
+//!   truncated or garbage answers, transient and permanent errors, "record
+//!   is open", messaging settings, a partial commit, a short answer, a
+//!   write left uncommitted in the open record.
+//! - **What makes reading back hard**: a read lag (a write shows in
+//!   reads only a while after it was committed,
+//!   [`MockBuilder::read_lag`]), another organisation logging on
+//!   ([`MockSystmOne::set_organisation`]) and the SystmOne client
+//!   restarting ([`MockSystmOne::drop_connections`]).
 //! - **Inspection**: every request received ([`MockSystmOne::requests`]),
 //!   counts per function, any patient's record, and a journal of changes.
 //!
@@ -176,6 +184,37 @@ impl MockSystmOne {
     /// Changes the throttle from now on.
     pub fn set_throttle(&self, config: ThrottleConfig) {
         self.shared.throttle.set_config(config);
+    }
+
+    /// Changes the read lag for writes committed from now on (see
+    /// [`MockBuilder::read_lag`]); writes committed earlier keep the lag
+    /// they were given.
+    pub fn set_read_lag(&self, lag: std::time::Duration) {
+        lock(&self.shared.practice).read_lag = lag;
+    }
+
+    /// Another organisation is logged on from now on (a user switched
+    /// practice): GetOrganisationMetaData answers for it, and events
+    /// written through the API are by its logged-on user. Patients,
+    /// records, devices and the diary's slots stay as they are. Often
+    /// paired with [`drop_connections`](Self::drop_connections), as the
+    /// SystmOne client restarts when the user switches.
+    pub fn set_organisation(&self, organisation: Organisation) {
+        lock(&self.shared.practice).organisation = organisation;
+    }
+
+    /// The organisation logged on now.
+    pub fn organisation(&self) -> Organisation {
+        lock(&self.shared.practice).organisation.clone()
+    }
+
+    /// Closes every open client connection, as the SystmOne client
+    /// restarting does (a user switching practice, say); the mock keeps
+    /// listening, so clients can reconnect. A request being processed
+    /// when its connection closes gets no answer, though a write may
+    /// still happen (as with [`Fault::DropAfterProcessing`]).
+    pub fn drop_connections(&self) {
+        self.shared.generation.send_modify(|g| *g += 1);
     }
 
     /// Changes what the simulated user answers when a new device asks to

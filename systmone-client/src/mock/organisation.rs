@@ -10,7 +10,10 @@ use crate::proto::{Address, AppointmentUid, Sex, Site, User};
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Organisation {
-    /// The sites; the first is the primary site.
+    /// The sites. The one marked `current_site` is where SystmOne runs
+    /// (what `LoggedOnUserOnly` returns) and the one marked
+    /// `primary_site` the organisation's primary site; when none is
+    /// marked, the first is.
     pub sites: Vec<Site>,
     /// The staff; `logged_on_user` names the one using SystmOne.
     pub users: Vec<User>,
@@ -114,6 +117,32 @@ impl Organisation {
             ],
             clinic_types: vec!["GP Clinic".into(), "Nurse Clinic".into()],
         }
+    }
+
+    /// A one-site organisation: [`example`](Self::example)'s staff and
+    /// diary vocabularies at a single site with this ODS code (`ID`) and
+    /// name, marked as both the current and the primary site. For
+    /// another practice logging on to the same PC
+    /// ([`MockSystmOne::set_organisation`](super::MockSystmOne::set_organisation)).
+    ///
+    /// ```
+    /// use systmone_client::mock::Organisation;
+    ///
+    /// let other = Organisation::single_site("Z99950", "Other Test Practice");
+    /// assert_eq!(other.sites.len(), 1);
+    /// assert_eq!(other.sites[0].id, "Z99950");
+    /// assert!(other.sites[0].current_site && other.sites[0].primary_site);
+    /// ```
+    pub fn single_site(id: &str, name: &str) -> Self {
+        let mut organisation = Self::example();
+        organisation.sites.truncate(1);
+        for site in &mut organisation.sites {
+            site.id = id.to_owned();
+            site.name = name.to_owned();
+            site.current_site = true;
+            site.primary_site = true;
+        }
+        organisation
     }
 
     /// The user with this user name (ASCII case ignored).

@@ -260,6 +260,12 @@ pub(crate) struct Practice {
     pub(crate) extracts: BTreeMap<String, ExtractFixture>,
     pub(crate) devices: DeviceRegistry,
     pub(crate) journal: Vec<JournalEntry>,
+    /// How long after a committed write its events (and their documents)
+    /// become visible to reads ([`MockBuilder::read_lag`](super::MockBuilder::read_lag)).
+    pub(crate) read_lag: std::time::Duration,
+    /// When each event or document written while `read_lag` was set
+    /// becomes visible to reads, by UID. Items not listed are visible.
+    visible_at: HashMap<String, tokio::time::Instant>,
     uid_base: u64,
     uids_issued: u64,
     files_written: u64,
@@ -284,6 +290,8 @@ impl Practice {
             extracts: BTreeMap::new(),
             devices,
             journal: Vec::new(),
+            read_lag: std::time::Duration::ZERO,
+            visible_at: HashMap::new(),
             uid_base: rng.random::<u64>(),
             uids_issued: 0,
             files_written: 0,
@@ -341,6 +349,43 @@ impl Practice {
     pub(crate) fn record(&mut self, index: usize) -> &mut PatientRecord {
         let organisation = &self.organisation;
         self.patients[index].record(organisation)
+    }
+
+    /// The full record of a patient with what reads may see of it now.
+    pub(crate) fn record_for_reading(
+        &mut self,
+        index: usize,
+        now: tokio::time::Instant,
+    ) -> (&mut PatientRecord, Visibility<'_>) {
+        let Self {
+            organisation,
+            patients,
+            visible_at,
+            ..
+        } = self;
+        (
+            patients[index].record(organisation),
+            Visibility { visible_at, now },
+        )
+    }
+
+    /// Items just committed at `now` (UIDs of events and documents): with a
+    /// read lag, reads see them only once it has passed.
+    pub(crate) fn committed(
+        &mut self,
+        uids: impl IntoIterator<Item = String>,
+        now: tokio::time::Instant,
+    ) {
+        if self.read_lag.is_zero() {
+            return;
+        }
+        let visible = now + self.read_lag;
+        self.visible_at
+            .extend(uids.into_iter().map(|uid| (uid, visible)));
+        // Forget what every read sees already, so the map stays small.
+        if self.visible_at.len() > 1024 {
+            self.visible_at.retain(|_, at| *at > now);
+        }
     }
 
     /// The patient an identity names: exactly one of NHS number, pseudo
@@ -552,6 +597,25 @@ impl Practice {
         self.journal
             .iter_mut()
             .filter(move |e| e.patient == sri && !e.committed && !e.discarded)
+    }
+}
+
+/// What reads may see of a record now (the read lag).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Visibility<'a> {
+    visible_at: &'a HashMap<String, tokio::time::Instant>,
+    now: tokio::time::Instant,
+}
+
+impl Visibility<'_> {
+    /// Whether the event or document with this UID is visible to reads.
+    pub(crate) fn sees(&self, uid: &str) -> bool {
+        self.visible_at.get(uid).is_none_or(|at| self.now >= *at)
+    }
+
+    /// Whether an event is visible to reads.
+    pub(crate) fn sees_event(&self, event: &Event) -> bool {
+        event.event_uid.as_ref().is_none_or(|uid| self.sees(&uid.0))
     }
 }
 

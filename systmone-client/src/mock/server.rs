@@ -14,8 +14,8 @@ use tokio_util::codec::Decoder as _;
 
 use super::clock::MockClock;
 use super::failure::Failure;
-use super::faults::{Fault, FaultScript};
-use super::handlers::{self, Aftermath, Caller, Ctx, HandlerSettings};
+use super::faults::{Arrival, Fault, FaultScript};
+use super::handlers::{self, Aftermath, Caller, Ctx, Files, HandlerSettings};
 use super::inspect::{Outcome, ReceivedRequest};
 use super::practice::Practice;
 use super::throttle::{OverRecordLimitPolicy, Refusal, Throttle};
@@ -56,7 +56,8 @@ pub(crate) struct Shared {
     pub(crate) settings: ServerSettings,
     /// `true` once the server must stop.
     pub(crate) stop: watch::Sender<bool>,
-    /// Bumped to close every open connection (ExitClient with Restart).
+    /// Bumped to close every open connection (ExitClient with Restart,
+    /// [`MockSystmOne::drop_connections`](super::MockSystmOne::drop_connections)).
     pub(crate) generation: watch::Sender<u64>,
 }
 
@@ -361,7 +362,7 @@ async fn process(shared: &Arc<Shared>, connection: u64, document: Bytes) -> Repl
             return Reply::Answer(bytes);
         }
     };
-    let (reply, outcome) = run(shared, &request, &logged).await;
+    let (reply, outcome) = run(shared, &request, &logged, connection).await;
     // Error texts can name a patient's identifier: only their kind at info.
     let summary = match &outcome {
         Outcome::Answered => "answered",
@@ -391,6 +392,7 @@ async fn run(
     shared: &Arc<Shared>,
     request: &Request<AnyRequest>,
     logged: &Logged,
+    connection: u64,
 ) -> (Reply, Outcome) {
     let header = &request.header;
     let answer_error = |device_id: &str, failure: Failure| {
@@ -418,6 +420,19 @@ async fn run(
         return answer_error(header.device_id.trim(), Failure::coding_scheme(value));
     }
     let function = request.parameters().function_name();
+    let arrival = Arrival {
+        request: logged.number,
+        function,
+        call: logged.call,
+        connection,
+    };
+
+    // A stall keeps this connection waiting, not the others: it comes
+    // before the global turn.
+    let stall = lock(&shared.faults).take_stall(&arrival);
+    if !stall.is_zero() {
+        tokio::time::sleep(stall).await;
+    }
 
     let full_record = match request.parameters() {
         AnyRequest::GetPatientRecord(p) => !p.is_exempt(shared.clock.today()),
@@ -446,7 +461,7 @@ async fn run(
         }
     };
 
-    let planned = lock(&shared.faults).take(logged.number, function, logged.call);
+    let planned = lock(&shared.faults).take(&arrival);
     if !planned.delay.is_zero() {
         tokio::time::sleep(planned.delay).await;
     }
@@ -512,17 +527,60 @@ async fn run(
         online_visible,
     };
 
-    let handled = if handlers::touches_files(request.parameters()) {
-        let shared = shared.clone();
-        let parameters = request.parameters().clone();
-        let request_uid = header.request_uid.clone();
-        tokio::task::spawn_blocking(move || handle(&shared, &caller, &request_uid, &parameters))
-            .await
-            .unwrap_or_else(|_| Err(Failure::injected_permanent()))
-    } else {
-        handle(shared, &caller, &header.request_uid, request.parameters())
+    let parameters = match &fault {
+        Some(Fault::AnswerOpen) => {
+            std::borrow::Cow::Owned(handlers::leaving_record_open(request.parameters()))
+        }
+        _ => std::borrow::Cow::Borrowed(request.parameters()),
     };
+
+    if let Some(Fault::LandLate(after)) = fault {
+        // The files are read now: the sender may delete them once it has
+        // given up on the answer.
+        let parameters = parameters.into_owned();
+        let files = if handlers::touches_files(&parameters) {
+            let request = parameters.clone();
+            tokio::task::spawn_blocking(move || handlers::prefetch_files(&request))
+                .await
+                .unwrap_or_else(|_| Err(Failure::injected_permanent()))
+        } else {
+            Ok(Files::new())
+        };
+        drop(turn);
+        tracing::info!(
+            request = logged.number,
+            function,
+            after_ms = after.as_millis() as u64,
+            "closing without an answer; the request will be processed later"
+        );
+        tokio::spawn(land_late(
+            shared.clone(),
+            caller,
+            header.request_uid.clone(),
+            parameters,
+            files,
+            after,
+        ));
+        return (
+            Reply::Close(Bytes::new()),
+            Outcome::Faulted(Fault::LandLate(after)),
+        );
+    }
+
+    let work = Work {
+        files: None,
+        event_limit: match fault {
+            Some(Fault::PartialCommit(n) | Fault::ShortAnswer(n)) => Some(n),
+            _ => None,
+        },
+    };
+    let handled = run_handler(shared, caller, &header.request_uid, parameters, work).await;
     drop(turn);
+    // A partial commit wrote what it wrote, and says it failed.
+    let handled = match (&fault, handled) {
+        (Some(Fault::PartialCommit(_)), Ok(_)) => Err(Failure::injected_transient()),
+        (_, handled) => handled,
+    };
 
     let (bytes, aftermath, outcome) = match handled {
         Ok((answer, aftermath)) => {
@@ -568,19 +626,90 @@ async fn run(
     }
 }
 
+/// How a request is to be handled beyond its parameters.
+#[derive(Debug, Default)]
+struct Work {
+    /// The files it names, read earlier (`None`: read them now).
+    files: Option<Result<Files, Failure>>,
+    /// Write at most this many events.
+    event_limit: Option<usize>,
+}
+
+/// Runs the handler, off the async threads when it touches files.
+async fn run_handler(
+    shared: &Arc<Shared>,
+    caller: Caller,
+    request_uid: &str,
+    parameters: std::borrow::Cow<'_, AnyRequest>,
+    work: Work,
+) -> Result<(AnyResponse, Aftermath), Failure> {
+    // An update whose files were read already needs no file system.
+    let read_ahead =
+        work.files.is_some() && matches!(*parameters, AnyRequest::UpdatePatientRecord(_));
+    if handlers::touches_files(&parameters) && !read_ahead {
+        let shared = shared.clone();
+        let parameters = parameters.into_owned();
+        let request_uid = request_uid.to_owned();
+        tokio::task::spawn_blocking(move || {
+            handle(&shared, &caller, &request_uid, &parameters, &work)
+        })
+        .await
+        .unwrap_or_else(|_| Err(Failure::injected_permanent()))
+    } else {
+        handle(shared, &caller, request_uid, &parameters, &work)
+    }
+}
+
 fn handle(
     shared: &Shared,
     caller: &Caller,
     request_uid: &str,
     parameters: &AnyRequest,
+    work: &Work,
 ) -> Result<(AnyResponse, Aftermath), Failure> {
     let mut practice = lock(&shared.practice);
     let mut ctx = Ctx {
         practice: &mut practice,
         now: shared.clock.now(),
+        instant: tokio::time::Instant::now(),
         request_uid,
         caller,
         settings: &shared.handler_settings,
+        files: work.files.as_ref(),
+        event_limit: work.event_limit,
     };
     handlers::handle(&mut ctx, parameters)
+}
+
+/// [`Fault::LandLate`]: processes a request `after` it was received, on
+/// the mock's own, with the files read when it was received. Its answer
+/// (and an ExitClient's effect) goes nowhere.
+async fn land_late(
+    shared: Arc<Shared>,
+    caller: Caller,
+    request_uid: String,
+    parameters: AnyRequest,
+    files: Result<Files, Failure>,
+    after: Duration,
+) {
+    let mut stop = shared.stop.subscribe();
+    tokio::select! {
+        () = tokio::time::sleep(after) => {}
+        () = stopped(&mut stop) => return,
+    }
+    let function = parameters.function_name();
+    let work = Work {
+        files: Some(files),
+        event_limit: None,
+    };
+    let parameters = std::borrow::Cow::Owned(parameters);
+    match run_handler(&shared, caller, &request_uid, parameters, work).await {
+        Ok(_) => tracing::info!(function, request_uid, "a late request landed"),
+        Err(failure) => tracing::info!(
+            function,
+            request_uid,
+            permanent = failure.permanent,
+            "a late request failed when it landed; nothing changed"
+        ),
+    }
 }

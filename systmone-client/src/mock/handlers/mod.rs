@@ -10,6 +10,7 @@ mod search;
 mod session;
 mod write;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use chrono::NaiveDateTime;
@@ -119,10 +120,46 @@ impl Caller {
 /// Everything a handler works with.
 pub(crate) struct Ctx<'a> {
     pub(crate) practice: &'a mut Practice,
+    /// The mock's local time.
     pub(crate) now: NaiveDateTime,
+    /// The same moment on tokio's clock (for the read lag).
+    pub(crate) instant: tokio::time::Instant,
     pub(crate) request_uid: &'a str,
     pub(crate) caller: &'a Caller,
     pub(crate) settings: &'a HandlerSettings,
+    /// Files the request names, read when it was received (a late
+    /// landing); `None`: read them now.
+    pub(crate) files: Option<&'a Result<Files, Failure>>,
+    /// Write at most this many events of an UpdatePatientRecord (a
+    /// partial commit or a short answer).
+    pub(crate) event_limit: Option<usize>,
+}
+
+/// Files named by a request (by the path given), as their names and
+/// contents, read before anything changes.
+pub(crate) type Files = HashMap<String, (String, Vec<u8>)>;
+
+/// Reads the files a request names now, for a request processed later
+/// (the sender may delete them once it has sent the request).
+pub(crate) fn prefetch_files(request: &AnyRequest) -> Result<Files, Failure> {
+    match request {
+        AnyRequest::UpdatePatientRecord(update) => write::read_files(update),
+        _ => Ok(Files::new()),
+    }
+}
+
+/// The request as if it carried `LeaveRecordOpen` (functions without the
+/// flag unchanged).
+pub(crate) fn leaving_record_open(request: &AnyRequest) -> AnyRequest {
+    let mut request = request.clone();
+    match &mut request {
+        AnyRequest::GetPatientRecord(p) => p.leave_record_open = true,
+        AnyRequest::GetDocument(p) => p.leave_record_open = true,
+        AnyRequest::UpdatePatientRecord(p) => p.leave_record_open = true,
+        AnyRequest::DeletePatientRecord(p) => p.leave_record_open = true,
+        _ => {}
+    }
+    request
 }
 
 /// What a handled request asks of the server besides its answer.

@@ -337,7 +337,7 @@ pub(super) fn get_patient_record(
         )
     } else {
         let now = ctx.now;
-        let record = ctx.practice.record(patient);
+        let (record, visibility) = ctx.practice.record_for_reading(patient, ctx.instant);
         let demographics = selection
             .wants(|f| f.demographics)
             .then(|| record.demographics.clone());
@@ -345,6 +345,7 @@ pub(super) fn get_patient_record(
             events: record
                 .events
                 .iter()
+                .filter(|e| visibility.sees_event(&e.item))
                 .filter_map(|e| select_event(&selection, e))
                 .collect(),
             ..Clinical::default()
@@ -389,7 +390,7 @@ pub(super) fn get_document(
         .enter_record(patient, request.leave_record_open, false)?;
     let uid = request.document_uid.0.trim();
     let (extension, contents) = {
-        let record = ctx.practice.record(patient);
+        let (record, visibility) = ctx.practice.record_for_reading(patient, ctx.instant);
         let document = record
             .documents
             .iter()
@@ -398,7 +399,8 @@ pub(super) fn get_document(
         let ready = document
             .added
             .checked_add_signed(ctx.settings.document_delay);
-        if ready.is_none_or(|ready| ctx.now < ready) {
+        // A document behind the read lag is one SystmOne is still fetching.
+        if ready.is_none_or(|ready| ctx.now < ready) || !visibility.sees(uid) {
             return Err(Failure::document_not_ready());
         }
         let extension = std::path::Path::new(&document.file_name)

@@ -32,9 +32,17 @@ pub(super) fn organisation(
 ) -> GetOrganisationMetaDataResponse {
     let organisation = &ctx.practice.organisation;
     let mut sites = organisation.sites.clone();
-    if let Some(primary) = sites.first_mut() {
-        primary.primary_site = true;
-        primary.current_site = true;
+    // Exactly one site is current and one primary: the ones marked, or
+    // else the first.
+    let current = sites.iter().position(|s| s.current_site).unwrap_or(0);
+    let primary = sites.iter().position(|s| s.primary_site).unwrap_or(0);
+    for (i, site) in sites.iter_mut().enumerate() {
+        site.current_site = i == current;
+        site.primary_site = i == primary;
+    }
+    if request.logged_on_user_only {
+        // Only the site the logged-on user is at (PROTOCOL.md §9.2).
+        sites.retain(|s| s.current_site);
     }
     let users = organisation
         .users

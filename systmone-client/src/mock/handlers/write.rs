@@ -3,9 +3,7 @@
 //! or updated. All or nothing: the changes are made to a copy that
 //! replaces the record only when every part has succeeded.
 
-use std::collections::HashMap;
-
-use super::{APPOINTMENT_STATUSES, Ctx, atomically, item_count, read_file};
+use super::{APPOINTMENT_STATUSES, Ctx, Files, atomically, item_count, read_file};
 use crate::mock::failure::Failure;
 use crate::mock::inspect::Change;
 use crate::mock::letter_types::is_letter_type;
@@ -40,10 +38,8 @@ fn canonical_status(status: &str, allowed: &[&'static str], what: &str) -> Resul
         })
 }
 
-/// Files named by the request, read before anything changes.
-type Files = HashMap<String, (String, Vec<u8>)>;
-
-fn read_files(request: &UpdatePatientRecord) -> Result<Files, Failure> {
+/// Reads the files named by the request (before anything changes).
+pub(super) fn read_files(request: &UpdatePatientRecord) -> Result<Files, Failure> {
     let mut files = Files::new();
     let Some(clinical) = &request.clinical else {
         return Ok(files);
@@ -276,7 +272,15 @@ fn update_all(
             check_event(event)?;
         }
     }
-    let files = read_files(request)?;
+    let read_now;
+    let files = match ctx.files {
+        Some(Ok(files)) => files,
+        Some(Err(failure)) => return Err(failure.clone()),
+        None => {
+            read_now = read_files(request)?;
+            &read_now
+        }
+    };
     let record_state = ctx
         .practice
         .enter_record(patient, request.leave_record_open, true)?;
@@ -304,9 +308,20 @@ fn update_all(
         ..Event::default()
     };
 
+    // A partial commit or short answer stops after this many events; what
+    // comes after them (later events, the non-clinical items) is left out.
+    let limit = ctx.event_limit;
+    let room = |written: usize| limit.is_none_or(|n| written < n);
+    let mut stopped = false;
+    let mut new_documents = Vec::new();
+
     if let Some(update) = &request.demographics {
+        let before = record.demographics.clone();
         let changed = apply_demographics(&mut record, update)?;
-        if !changed.is_empty() {
+        if !changed.is_empty() && !room(response.event_uids.len()) {
+            record.demographics = before;
+            stopped = true;
+        } else if !changed.is_empty() {
             let uid = ctx.practice.new_uid();
             let mut event = new_event(uid.clone());
             event.narratives.push(Narrative {
@@ -325,6 +340,10 @@ fn update_all(
     }
 
     for sent in request.clinical.iter().flat_map(|c| &c.events) {
+        if !room(response.event_uids.len()) {
+            stopped = true;
+            break;
+        }
         let uid = ctx.practice.new_uid();
         let mut event = sent.clone();
         event.event_uid = Some(EventUid(uid.clone()));
@@ -338,6 +357,7 @@ fn update_all(
             if let Some((name, contents)) = letter.document_path.take().and_then(|p| files.get(&p))
             {
                 let document_uid = DocumentUid(ctx.practice.new_uid());
+                new_documents.push(document_uid.0.clone());
                 letter.document_uid = Some(document_uid.clone());
                 record.documents.push(StoredDocument {
                     uid: document_uid,
@@ -352,6 +372,7 @@ fn update_all(
                 attachment.document_path.take().and_then(|p| files.get(&p))
             {
                 let document_uid = DocumentUid(ctx.practice.new_uid());
+                new_documents.push(document_uid.0.clone());
                 attachment.document_uid = Some(document_uid.clone());
                 attachment.file_name = attachment.file_name.take().or_else(|| Some(name.clone()));
                 attachment.file_size = Some(file_size(contents.len()));
@@ -372,7 +393,7 @@ fn update_all(
         changes.push(Change::EventAdded(uid));
     }
 
-    if let Some(non_clinical) = &request.non_clinical {
+    if let Some(non_clinical) = request.non_clinical.as_ref().filter(|_| !stopped) {
         for appointment in &non_clinical.appointments {
             match &appointment.appointment_uid {
                 Some(uid) => {
@@ -455,6 +476,14 @@ fn update_all(
     }
 
     let uncommitted = ctx.practice.begin_change(patient);
+    if !uncommitted {
+        // With a read lag, reads see the new events and their files only
+        // once it has passed. (Changes held in an open record are on the
+        // user's screen already: reads see them at once.)
+        let uids = response.event_uids.iter().map(|u| u.0.clone());
+        ctx.practice
+            .committed(uids.chain(new_documents), ctx.instant);
+    }
     ctx.practice.patient_mut(patient).replace_record(record);
     ctx.practice.slots = slots;
     for change in changes {
