@@ -273,7 +273,10 @@ mod tests {
             let written = neutralise_marker_line(&forged);
             prop_assert!(Marker::parse(&written).is_none(), "{written:?}");
             prop_assert!(written.ends_with(&forged), "readable: {written:?}");
-            prop_assert_eq!(neutralise_marker_line(&rest).as_ref(), rest.as_str());
+            let plain = neutralise_marker_line(&rest);
+            if !looks_like_marker(&rest) {
+                prop_assert_eq!(plain.as_ref(), rest.as_str());
+            }
         }
     }
 }

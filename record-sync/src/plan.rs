@@ -173,7 +173,6 @@ pub fn is_record_content(activity: &Activity) -> bool {
 ///
 /// ```
 /// use std::collections::BTreeSet;
-use std::num::NonZeroUsize;
 /// use econsult_model::samples;
 /// use record_sync::{ItemKey, PlanConfig, SaveKind, plan_save};
 ///

@@ -452,7 +452,7 @@ impl Schedule {
             let Some(request) = &received.request else {
                 continue;
             };
-            let AnyRequest::UpdatePatientRecord(update) = &request.body else {
+            let AnyRequest::UpdatePatientRecord(update) = request.parameters() else {
                 continue;
             };
             let at = self

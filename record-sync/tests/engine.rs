@@ -6,7 +6,7 @@
 mod support;
 
 use econsult_model::{Channel, Status};
-use record_sync::{FailureCause, ItemKey, PatientRef, SaveKind, SaveState, SqliteStore, SyncError};
+use record_sync::{FailureCause, ItemKey, PatientRef, SaveKind, SaveState, SyncError};
 use support::*;
 use systmone_client::mock::{Fault, FaultRule};
 use systmone_client::proto::{GetPatientRecord, UpdatePatientRecord};

@@ -669,7 +669,7 @@ mod tests {
             assert!(error.to_string().contains("network share"), "{path}: {error}");
             assert!(error.to_string().contains("local disk"), "{path}: {error}");
         }
-        for local in [r"C:\ProgramData\journal.sqlite3", "/var/lib/journal", r"\\?\C:\j", "\\?\é"] {
+        for local in [r"C:\ProgramData\journal.sqlite3", "/var/lib/journal", r"\\?\C:\j", r"\\?\é"] {
             assert!(refuse_network_path(Path::new(local)).is_ok(), "{local}");
         }
     }
@@ -678,7 +678,7 @@ mod tests {
     async fn a_version_1_journal_is_migrated_and_its_open_intents_keep_their_day() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.sqlite3");
-        let mut connection = Connection::open(&path).unwrap();
+        let connection = Connection::open(&path).unwrap();
         connection.execute_batch(MIGRATIONS[0]).unwrap();
         connection.pragma_update(None, "user_version", 1).unwrap();
         connection
