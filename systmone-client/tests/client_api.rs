@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use support::client::*;
 use support::*;
-use systmone_client::client::{Error, SystmOneApi};
+use systmone_client::client::{
+    Answered, CallOptions, ConnectionId, Error, NotSentReason, Priority, SystmOneApi,
+};
 use systmone_client::proto::*;
 
 /// Calls `$method` with a default request and checks that the mock saw
@@ -129,4 +131,124 @@ async fn the_real_client_is_a_systmone_api() {
     let client = unthrottled(&mock).await;
     let api: Arc<dyn SystmOneApi> = Arc::new(client);
     assert!(!first_match_is_open(api.as_ref()).await.unwrap());
+}
+
+/// Code above the client that checks which practice it is connected to,
+/// then writes on that connection only.
+async fn save_to_checked_practice(
+    api: &dyn SystmOneApi,
+    note: UpdatePatientRecord,
+) -> Result<Answered<UpdatePatientRecordResponse>, Error> {
+    let practice = api
+        .get_organisation_metadata_with(GetOrganisationMetaData::default(), CallOptions::default())
+        .await?;
+    api.update_patient_record_with(
+        note,
+        CallOptions::default()
+            .priority(Priority::Background)
+            .on_connection(practice.connection),
+    )
+    .await
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_with_methods_reach_the_real_client_through_the_trait() {
+    let mock = mock_with(vec![alex()]).await;
+    let client = unthrottled(&mock).await;
+    let api: &dyn SystmOneApi = &client;
+    let saved = save_to_checked_practice(api, note(1, "through the seam"))
+        .await
+        .unwrap();
+    assert_eq!(saved.attempts, 1);
+    let last = mock.requests().last().unwrap().clone();
+    assert_eq!(last.function(), Some(UpdatePatientRecord::NAME));
+    assert_eq!(
+        saved.request_uid,
+        last.request.unwrap().header.request_uid,
+        "the envelope is the real one"
+    );
+    // The provided plain methods go through the same client.
+    let found = api.patient_search(search_alex()).await.unwrap();
+    assert_eq!(found.results.len(), 1);
+    // ... and the options are the client's: a deadline already past is
+    // refused before anything is written.
+    let error = api
+        .update_patient_record_with(
+            note(1, "too late"),
+            CallOptions::default().send_by(tokio::time::Instant::now()),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::NotSent {
+                reason: NotSentReason::DeadlinePassed,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert_eq!(mock.count::<UpdatePatientRecord>(), 1);
+}
+
+#[tokio::test]
+async fn the_with_methods_can_be_mocked() {
+    let connection = ConnectionId::from_raw(7);
+    let mut api = systmone_client::client::MockSystmOneApi::new();
+    api.expect_get_organisation_metadata_with()
+        .times(1)
+        .returning(move |_, _| {
+            Ok(Answered::new(
+                GetOrganisationMetaDataResponse::default(),
+                connection,
+            ))
+        });
+    api.expect_update_patient_record_with()
+        .withf(move |note, options| {
+            note.identity == identity(1)
+                && *options
+                    == CallOptions::default()
+                        .priority(Priority::Background)
+                        .on_connection(connection)
+        })
+        .times(1)
+        .returning(move |note, _| {
+            Ok(Answered::new(
+                UpdatePatientRecordResponse {
+                    identity: note.identity,
+                    ..UpdatePatientRecordResponse::default()
+                },
+                connection,
+            ))
+        });
+    let saved = save_to_checked_practice(&api, note(1, "mocked"))
+        .await
+        .unwrap();
+    assert_eq!(saved.connection, connection);
+    assert_eq!(saved.connection.as_raw(), 7);
+    assert_eq!(saved.response.identity, identity(1));
+    assert_eq!(saved.attempts, 1);
+    assert!(saved.request_uid.is_empty());
+
+    // A refusal from the seam reaches the code above unchanged.
+    let mut moved = systmone_client::client::MockSystmOneApi::new();
+    moved
+        .expect_get_organisation_metadata_with()
+        .returning(move |_, _| {
+            Ok(Answered::new(
+                GetOrganisationMetaDataResponse::default(),
+                connection,
+            ))
+        });
+    moved.expect_update_patient_record_with().returning(|_, _| {
+        Err(Error::NotSent {
+            function: UpdatePatientRecord::NAME,
+            reason: NotSentReason::ConnectionChanged,
+        })
+    });
+    let error = save_to_checked_practice(&moved, note(1, "moved"))
+        .await
+        .unwrap_err();
+    assert!(error.is_retryable());
 }

@@ -203,6 +203,135 @@ async fn an_interactive_search_goes_before_fifty_queued_saves() {
     assert_nothing_throttled(&mock);
 }
 
+/// The functions the mock received after pairing, in order.
+fn order_received(mock: &MockSystmOne) -> Vec<&'static str> {
+    mock.requests()
+        .iter()
+        .skip(1)
+        .map(|r| r.function().unwrap())
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_background_save_is_not_starved_by_a_stream_of_searches() {
+    let mock = strict_mock().await;
+    let client = throttled(&mock).await;
+    let background = client.with_priority(Priority::Background);
+    // Ten searches and a save queue at once: with interactive calls always
+    // first, the save would wait for all ten.
+    let searches: Vec<_> = (0..10)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.patient_search(search_alex()).await })
+        })
+        .collect();
+    let save = tokio::spawn(async move {
+        background
+            .update_patient_record(note(1, "not starved"))
+            .await
+    });
+    save.await.unwrap().unwrap();
+    for search in searches {
+        search.await.unwrap().unwrap();
+    }
+    let order = order_received(&mock);
+    assert_eq!(order.len(), 11);
+    let save_at = order
+        .iter()
+        .position(|f| *f == UpdatePatientRecord::NAME)
+        .unwrap();
+    assert_eq!(
+        save_at,
+        systmone_client::client::DEFAULT_BACKGROUND_SHARE as usize,
+        "the save goes after at most four searches: {order:?}"
+    );
+    assert_nothing_throttled(&mock);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_background_share_is_configurable() {
+    let mock = strict_mock().await;
+    let client = builder_for(&mock)
+        .background_share(2)
+        .connect()
+        .await
+        .unwrap();
+    let background = client.with_priority(Priority::Background);
+    let calls: Vec<_> = (0..6)
+        .map(|i| {
+            let client = client.clone();
+            let background = background.clone();
+            tokio::spawn(async move {
+                if i < 4 {
+                    client.patient_search(search_alex()).await.map(|_| ())
+                } else {
+                    let marker = format!("save {i}");
+                    background
+                        .update_patient_record(note(1, &marker))
+                        .await
+                        .map(|_| ())
+                }
+            })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    let (search, save) = (PatientSearch::NAME, UpdatePatientRecord::NAME);
+    assert_eq!(
+        order_received(&mock),
+        [search, search, save, search, search, save]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_held_background_read_is_passed_over_even_on_its_lanes_turn() {
+    let mock = strict_mock().await;
+    let client = builder_for(&mock)
+        .background_share(1)
+        .connect()
+        .await
+        .unwrap();
+    let background = client.with_priority(Priority::Background);
+    // A full record starts the 30-second window; the background lane's
+    // next call is another full record, held by it.
+    client.get_patient_record(full_record(1)).await.unwrap();
+    let held = {
+        let background = background.clone();
+        tokio::spawn(async move { background.get_patient_record(full_record(2)).await })
+    };
+    tokio::task::yield_now().await;
+    let searches: Vec<_> = (0..4)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.patient_search(search_alex()).await })
+        })
+        .collect();
+    let started = Instant::now();
+    for search in searches {
+        search.await.unwrap().unwrap();
+    }
+    // The searches went one per 1.1 s, past the held read on every one of
+    // its lane's turns, rather than waiting out its 30 s.
+    assert!(
+        started.elapsed() <= Duration::from_millis(4500),
+        "{:?}",
+        started.elapsed()
+    );
+    held.await.unwrap().unwrap();
+    let reads: Vec<Instant> = mock
+        .requests()
+        .iter()
+        .filter(|r| r.function() == Some(GetPatientRecord::NAME))
+        .map(|r| r.arrived)
+        .collect();
+    assert_eq!(reads.len(), 2);
+    assert!(reads[1] - reads[0] >= Duration::from_millis(30_100));
+    let order = order_received(&mock);
+    assert_eq!(order.last(), Some(&GetPatientRecord::NAME), "{order:?}");
+    assert_nothing_throttled(&mock);
+}
+
 #[tokio::test(start_paused = true)]
 async fn the_spacing_holds_across_a_reconnect() {
     let mock = strict_mock().await;
@@ -341,6 +470,7 @@ async fn settings_that_cannot_work_are_refused_before_anything_is_sent() {
             min_interval: Duration::from_secs(3 * 24 * 60 * 60),
         })),
         builder_for(&mock).reconnect(Reconnect::default().initial(Duration::ZERO)),
+        builder_for(&mock).background_share(0),
     ] {
         let error = builder.connect().await.unwrap_err();
         assert_eq!(error.kind(), ErrorKind::InvalidConfiguration, "{error}");

@@ -13,6 +13,14 @@ use crate::proto::{DEFAULT_MAX_DOCUMENT_LEN, OutputScheme};
 /// SystmOne's Client Integration port on the local PC.
 pub const DEFAULT_PORT: u16 = 40700;
 
+/// How many interactive calls in a row may be sent while a background call
+/// waits before the background lane gets the next send, unless set with
+/// [`ClientBuilder::background_share`]: 4, so background work (record-sync's
+/// saves) gets at least one send in five under a steady interactive load,
+/// about one every 5.5 s at SystmOne's rate, while a person's call waits
+/// behind at most one background call.
+pub const DEFAULT_BACKGROUND_SHARE: u32 = 4;
+
 /// How long the client waits, per stage of a call.
 ///
 /// ```
@@ -144,6 +152,8 @@ pub(crate) struct Settings {
     pub(crate) max_response_len: usize,
     pub(crate) output_scheme: Option<OutputScheme>,
     pub(crate) local_time: LocalTime,
+    /// See [`ClientBuilder::background_share`].
+    pub(crate) background_share: u32,
 }
 
 impl fmt::Debug for Settings {
@@ -157,6 +167,7 @@ impl fmt::Debug for Settings {
             .field("read_retries", &self.read_retries)
             .field("max_response_len", &self.max_response_len)
             .field("output_scheme", &self.output_scheme)
+            .field("background_share", &self.background_share)
             .finish_non_exhaustive()
     }
 }
@@ -205,6 +216,7 @@ impl ClientBuilder {
                 max_response_len: DEFAULT_MAX_DOCUMENT_LEN,
                 output_scheme: None,
                 local_time: Arc::new(|| chrono::Local::now().naive_local()),
+                background_share: DEFAULT_BACKGROUND_SHARE,
             },
             throttle: SharedThrottle::new(ThrottlePolicy::systmone()),
             store: Arc::new(MemoryDeviceIdStore::default()),
@@ -221,6 +233,11 @@ impl ClientBuilder {
             return Some(format!(
                 "the reconnect delays must start above zero and not shrink (initial {:?}, max {:?}); Reconnect::default() starts at 100 ms",
                 reconnect.initial, reconnect.max
+            ));
+        }
+        if self.settings.background_share == 0 {
+            return Some(format!(
+                "the background share must be at least 1 interactive call before a waiting background one (it was 0); the default is {DEFAULT_BACKGROUND_SHARE}, and u32::MAX puts background calls last"
             ));
         }
         None
@@ -308,6 +325,26 @@ impl ClientBuilder {
         self
     }
 
+    /// The background lane's guaranteed share: after `n` interactive calls
+    /// in a row were sent while a background call was waiting, the next
+    /// call sent is a background one (see [`Priority`](super::Priority)).
+    /// Default [`DEFAULT_BACKGROUND_SHARE`] (4). Interactive calls still go
+    /// first otherwise, so a person's call waits behind at most one
+    /// background call; `u32::MAX` puts background calls practically always
+    /// last, and can starve them. Zero is refused by
+    /// [`connect`](Self::connect).
+    ///
+    /// ```no_run
+    /// # use systmone_client::client::Client;
+    /// // Background saves get at least one send in three.
+    /// let builder = Client::builder("KEY", "AcmeVitals 2.3.1").background_share(2);
+    /// # let _ = builder;
+    /// ```
+    pub fn background_share(mut self, n: u32) -> Self {
+        self.settings.background_share = n;
+        self
+    }
+
     /// Connects to SystmOne and, if this installation has no Device ID yet,
     /// pairs: sends `GetFunctions` with an empty Device ID, which asks the
     /// SystmOne user to approve the device (this waits up to
@@ -322,7 +359,7 @@ impl ClientBuilder {
     /// logged on); [`Error::DeviceBlocked`] or [`Error::NotApproved`] when
     /// pairing did not succeed; [`Error::DeviceIdStore`] when the ID could
     /// not be loaded or saved; [`Error::InvalidConfiguration`] for a
-    /// throttle or reconnect setting that cannot work.
+    /// throttle, reconnect or background-share setting that cannot work.
     pub async fn connect(self) -> Result<Client, Error> {
         if let Some(problem) = self.problem() {
             return Err(Error::InvalidConfiguration { problem });

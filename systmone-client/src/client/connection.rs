@@ -9,6 +9,7 @@ use tokio::net::TcpStream;
 use tokio_util::codec::Decoder as _;
 
 use super::builder::Settings;
+use super::call::ConnectionId;
 use crate::proto::{DocumentCodec, FrameError};
 
 /// How much to read at a time; a response grows the buffer as it needs.
@@ -27,6 +28,8 @@ pub(crate) enum ReadError {
 /// A connection to SystmOne.
 #[derive(Debug)]
 pub(crate) struct Connection {
+    /// Given when it opened; never reused.
+    pub(crate) id: ConnectionId,
     stream: TcpStream,
     codec: DocumentCodec,
     buffer: BytesMut,
@@ -49,6 +52,7 @@ impl Connection {
         // would hold a request back behind the delayed ACK of the last one.
         stream.set_nodelay(true)?;
         Ok(Self {
+            id: ConnectionId::next(),
             stream,
             codec: DocumentCodec::new().with_max_document_len(settings.max_response_len),
             buffer: BytesMut::with_capacity(READ_CHUNK),

@@ -6,6 +6,11 @@
 //! clones and are answered on a oneshot each; the dispatcher keeps taking
 //! new calls while it waits for an answer, so priority applies to whatever
 //! is queued at the moment the next request can go.
+//!
+//! A queued call that may no longer be written (its send-by deadline passed,
+//! or it must go on a connection the dispatcher no longer has) is answered
+//! "not sent" as soon as the dispatcher sees it, whatever it is doing, and
+//! checked once more immediately before its request is written.
 
 use std::collections::VecDeque;
 use std::io;
@@ -21,7 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::builder::Settings;
-use super::call::{Encoder, Job, Priority, Reply};
+use super::call::{ConnectionId, Encoder, Job, Priority, Reply};
 use super::connection::{Connection, ReadError};
 use super::error::{NoAnswerCause, NotSentReason, UnreadableCause};
 use super::throttle::{Decision, SharedThrottle, Subject};
@@ -81,6 +86,7 @@ struct Exchange {
     document: Bytes,
     peek: ResponsePeek,
     request_uid: String,
+    connection: ConnectionId,
     sent: Instant,
     answered: Instant,
 }
@@ -88,8 +94,39 @@ struct Exchange {
 /// What woke the dispatcher while it waited for an answer.
 enum Event {
     Document(Result<Bytes, ReadError>),
-    Arrival(Option<Job>),
+    /// Boxed: a call is far larger than any other event.
+    Arrival(Option<Box<Job>>),
     Deadline,
+    /// A queued call's send-by deadline passed.
+    SendByPassed,
+}
+
+/// What a queued call adds to one attempt at it: its caller (gone: do not
+/// send), the flag saying it was sent, and when and where it may be written.
+struct Caller<'a> {
+    reply: &'a oneshot::Sender<Result<Reply, Error>>,
+    sent: &'a AtomicBool,
+    send_by: Option<Instant>,
+    connection: Option<ConnectionId>,
+}
+
+/// Why a call with these limits may not be written at `at` on the
+/// connection `current` (`None`: there is none), if it may not.
+fn not_sendable(
+    send_by: Option<Instant>,
+    required: Option<ConnectionId>,
+    at: Instant,
+    current: Option<ConnectionId>,
+) -> Option<NotSentReason> {
+    if send_by.is_some_and(|deadline| deadline <= at) {
+        return Some(NotSentReason::DeadlinePassed);
+    }
+    // Connections are never reused: once the dispatcher's is another one,
+    // the required one will never come back.
+    if required.is_some_and(|required| Some(required) != current) {
+        return Some(NotSentReason::ConnectionChanged);
+    }
+    None
 }
 
 /// Owns the connection; see the module docs.
@@ -106,6 +143,9 @@ pub(crate) struct Dispatcher {
     store: Arc<dyn DeviceIdStore>,
     /// SystmOne said this device is blocked: nothing more is sent.
     blocked: Option<String>,
+    /// Interactive calls sent in a row while a background call waited; at
+    /// `settings.background_share`, the background lane goes first.
+    interactive_streak: u32,
     rng: ChaCha8Rng,
 }
 
@@ -129,6 +169,7 @@ impl Dispatcher {
             device_id,
             store,
             blocked: None,
+            interactive_streak: 0,
             rng: rand::make_rng(),
         }
     }
@@ -173,7 +214,7 @@ impl Dispatcher {
         tracing::info!(parent: &span, "asking the SystmOne user to approve this device");
         let timeout = self.settings.timeouts.pairing;
         let exchange = match self
-            .exchange(FUNCTION, &mut encode, &span, timeout, None, None)
+            .exchange(FUNCTION, &mut encode, &span, timeout, None)
             .await
         {
             Ok(exchange) => exchange,
@@ -215,6 +256,7 @@ impl Dispatcher {
         loop {
             self.take_arrivals();
             self.drop_cancelled();
+            self.fail_unsendable(Instant::now());
             if self.interactive.is_empty() && self.background.is_empty() {
                 if self.handles_gone {
                     return;
@@ -241,14 +283,19 @@ impl Dispatcher {
                 continue;
             }
             self.drop_cancelled();
+            self.fail_unsendable(Instant::now());
             if self.interactive.is_empty() && self.background.is_empty() {
                 continue;
             }
+            let background_first = self.background_turn();
             let now = (self.settings.local_time)();
-            let subjects: Vec<Subject> = self.queued().map(|job| subject(job, now)).collect();
+            let subjects: Vec<Subject> = self
+                .queued(background_first)
+                .map(|job| subject(job, now))
+                .collect();
             match self.throttle.decide(&subjects) {
                 Decision::Send(index) => {
-                    let Some(job) = self.remove(index) else {
+                    let Some(job) = self.remove(index, background_first) else {
                         continue;
                     };
                     if self.connection_closed() {
@@ -257,10 +304,17 @@ impl Dispatcher {
                         self.requeue(job);
                         continue;
                     }
+                    self.count_send(job.priority);
                     let exempt = subjects[index].record_exempt;
                     self.execute(job, exempt).await;
                 }
-                Decision::WaitUntil(until) => self.sleep_taking_arrivals(until).await,
+                Decision::WaitUntil(until) => {
+                    // Nothing queued can go before `until`: a call that
+                    // must be sent by then fails now rather than after
+                    // waiting for nothing.
+                    self.fail_unsendable(until);
+                    self.sleep_taking_arrivals(until).await;
+                }
             }
         }
     }
@@ -269,6 +323,64 @@ impl Dispatcher {
     fn drop_cancelled(&mut self) {
         self.interactive.retain(|job| !job.reply.is_closed());
         self.background.retain(|job| !job.reply.is_closed());
+    }
+
+    /// The connection requests are written on now, if there is one.
+    fn current_connection(&self) -> Option<ConnectionId> {
+        self.connection.as_ref().map(|connection| connection.id)
+    }
+
+    /// Answers "not sent" to every queued call that may not be written at
+    /// `at` on the current connection: its send-by deadline is `at` or
+    /// earlier, or it must go on a connection the dispatcher no longer has.
+    fn fail_unsendable(&mut self, at: Instant) {
+        let current = self.current_connection();
+        let unsendable = |job: &Job| not_sendable(job.send_by, job.connection, at, current);
+        for lane in [&mut self.interactive, &mut self.background] {
+            if !lane.iter().any(|job| unsendable(job).is_some()) {
+                continue;
+            }
+            let mut kept = VecDeque::with_capacity(lane.len());
+            for job in lane.drain(..) {
+                match unsendable(&job) {
+                    Some(reason) => {
+                        tracing::info!(parent: &job.span, %reason, attempts = job.attempts, "not sent");
+                        let _ = job.reply.send(Err(Error::NotSent {
+                            function: job.function,
+                            reason,
+                        }));
+                    }
+                    None => kept.push_back(job),
+                }
+            }
+            *lane = kept;
+        }
+    }
+
+    /// The earliest send-by deadline of the queued calls.
+    fn earliest_send_by(&self) -> Option<Instant> {
+        self.interactive
+            .iter()
+            .chain(self.background.iter())
+            .filter_map(|job| job.send_by)
+            .min()
+    }
+
+    /// Whether the background lane is owed the next send: a background
+    /// call is waiting, and `background_share` interactive calls in a row
+    /// went while one did.
+    fn background_turn(&self) -> bool {
+        !self.background.is_empty() && self.interactive_streak >= self.settings.background_share
+    }
+
+    /// Counts a call about to be sent towards the background lane's share.
+    fn count_send(&mut self, priority: Priority) {
+        self.interactive_streak = match priority {
+            Priority::Interactive if !self.background.is_empty() => {
+                self.interactive_streak.saturating_add(1)
+            }
+            Priority::Interactive | Priority::Background => 0,
+        };
     }
 
     /// Whether the connection is missing or SystmOne has closed it (then it
@@ -316,15 +428,27 @@ impl Dispatcher {
         }
     }
 
-    /// Queued calls in the order they should go.
-    fn queued(&self) -> impl Iterator<Item = &Job> {
-        self.interactive.iter().chain(self.background.iter())
+    /// Queued calls in the order they should go: interactive first, unless
+    /// it is the background lane's turn.
+    fn queued(&self, background_first: bool) -> impl Iterator<Item = &Job> {
+        let (first, then) = if background_first {
+            (&self.background, &self.interactive)
+        } else {
+            (&self.interactive, &self.background)
+        };
+        first.iter().chain(then.iter())
     }
 
-    fn remove(&mut self, index: usize) -> Option<Job> {
-        match index.checked_sub(self.interactive.len()) {
-            None => self.interactive.remove(index),
-            Some(index) => self.background.remove(index),
+    /// Removes the call at `index` in [`queued`](Self::queued)'s order.
+    fn remove(&mut self, index: usize, background_first: bool) -> Option<Job> {
+        let (first, then) = if background_first {
+            (&mut self.background, &mut self.interactive)
+        } else {
+            (&mut self.interactive, &mut self.background)
+        };
+        match index.checked_sub(first.len()) {
+            None => first.remove(index),
+            Some(index) => then.remove(index),
         }
     }
 
@@ -336,12 +460,16 @@ impl Dispatcher {
         }
     }
 
+    /// Sleeps until `until` or a new call arrives, answering queued calls
+    /// whose send-by deadline passes meanwhile.
     async fn sleep_taking_arrivals(&mut self, until: Instant) {
         let sleep = tokio::time::sleep_until(until);
         tokio::pin!(sleep);
         loop {
+            let expiry = self.earliest_send_by();
             tokio::select! {
                 () = &mut sleep => return,
+                () = sleep_until(expiry) => self.fail_unsendable(Instant::now()),
                 job = self.jobs.recv(), if !self.handles_gone => match job {
                     Some(job) => {
                         // A new call may be one the throttle lets go sooner
@@ -365,15 +493,14 @@ impl Dispatcher {
             _ => self.settings.timeouts.response,
         });
         let span = job.span.clone();
+        let caller = Caller {
+            reply: &job.reply,
+            sent: job.sent.as_ref(),
+            send_by: job.send_by,
+            connection: job.connection,
+        };
         let result = self
-            .exchange(
-                job.function,
-                &mut job.encode,
-                &span,
-                timeout,
-                Some(&job.reply),
-                Some(job.sent.as_ref()),
-            )
+            .exchange(job.function, &mut job.encode, &span, timeout, Some(caller))
             .await;
         let outcome = match result {
             Ok(exchange) => self.answer(&job, exchange),
@@ -409,13 +536,14 @@ impl Dispatcher {
         match exchange.peek.error {
             Some(error) => Err(self.refused(job.function, exchange.request_uid, error)),
             None => {
-                tracing::info!(parent: span, attempts = job.attempts, "SystmOne answered");
+                tracing::info!(parent: span, attempts = job.attempts, connection = %exchange.connection, "SystmOne answered");
                 Ok(Reply {
                     document: exchange.document,
                     request_uid: exchange.request_uid,
                     queued,
                     waiting,
                     attempts: job.attempts,
+                    connection: exchange.connection,
                 })
             }
         }
@@ -456,10 +584,12 @@ impl Dispatcher {
         encode: &mut Encoder,
         span: &tracing::Span,
         timeout: Duration,
-        cancelled: Option<&oneshot::Sender<Result<Reply, Error>>>,
-        sent_flag: Option<&AtomicBool>,
+        caller: Option<Caller<'_>>,
     ) -> Result<Exchange, AttemptError> {
-        if cancelled.is_some_and(oneshot::Sender::is_closed) {
+        if caller
+            .as_ref()
+            .is_some_and(|caller| caller.reply.is_closed())
+        {
             return Err(AttemptError::Cancelled);
         }
         let request_uid = self.new_request_uid();
@@ -480,13 +610,27 @@ impl Dispatcher {
                 source,
             }));
         };
-        tracing::debug!(parent: span, bytes = document.len(), "sending");
+        let connection_id = connection.id;
+        // The last moment to refuse: nothing awaits between here and the
+        // write starting.
+        if let Some(reason) = caller.as_ref().and_then(|caller| {
+            not_sendable(
+                caller.send_by,
+                caller.connection,
+                Instant::now(),
+                Some(connection_id),
+            )
+        }) {
+            tracing::info!(parent: span, %reason, "not sent");
+            return Err(AttemptError::NotSent(reason));
+        }
+        tracing::debug!(parent: span, bytes = document.len(), connection = %connection_id, "sending");
         let sent = Instant::now();
         // No deadline at all for a timeout too large to add (`Duration::MAX`
         // for "wait for ever").
         let deadline = sent.checked_add(timeout);
-        if let Some(flag) = sent_flag {
-            flag.store(true, Ordering::Release);
+        if let Some(caller) = &caller {
+            caller.sent.store(true, Ordering::Release);
         }
         // A SystmOne that stops reading must not wedge the client: the
         // write is bounded by the same deadline as the answer.
@@ -506,6 +650,7 @@ impl Dispatcher {
             return Err(AttemptError::NoAnswer { request_uid, cause });
         }
         loop {
+            let expiry = self.earliest_send_by();
             let Some(connection) = self.connection.as_mut() else {
                 break Err(AttemptError::NoAnswer {
                     request_uid,
@@ -518,12 +663,17 @@ impl Dispatcher {
                 // look in the record.
                 biased;
                 document = connection.next_document() => Event::Document(document),
-                job = self.jobs.recv(), if !self.handles_gone => Event::Arrival(job),
+                job = self.jobs.recv(), if !self.handles_gone => Event::Arrival(job.map(Box::new)),
                 () = sleep_until(deadline) => Event::Deadline,
+                () = sleep_until(expiry) => Event::SendByPassed,
             };
             let failure = match event {
+                Event::SendByPassed => {
+                    self.fail_unsendable(Instant::now());
+                    continue;
+                }
                 Event::Arrival(Some(job)) => {
-                    self.enqueue(job);
+                    self.enqueue(*job);
                     continue;
                 }
                 Event::Arrival(None) => {
@@ -561,6 +711,7 @@ impl Dispatcher {
                             document,
                             peek,
                             request_uid,
+                            connection: connection_id,
                             sent,
                             answered: Instant::now(),
                         });
@@ -581,6 +732,8 @@ impl Dispatcher {
         if !self.connection_closed() {
             return Ok(());
         }
+        // Calls that must go on the connection just lost never will.
+        self.fail_unsendable(Instant::now());
         let settings = Arc::clone(&self.settings);
         let policy = settings.reconnect;
         let started = Instant::now();

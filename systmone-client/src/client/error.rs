@@ -31,7 +31,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    /// The request never left this process.
+    /// The request never left this process. For a call safe to resend (a
+    /// read), this is about its last attempt: an earlier one may have been
+    /// sent and gone unanswered. A function that is not safe to resend
+    /// (every write) is sent at most once, so for it nothing was written.
     #[error("{function} was not sent to SystmOne: {reason}")]
     NotSent {
         /// The function called.
@@ -144,6 +147,21 @@ pub enum NotSentReason {
     /// The dispatcher task is gone (the runtime shut down, or it panicked).
     #[error("the client has shut down; connect a new one")]
     ClientClosed,
+    /// The call's [send-by deadline](super::CallOptions::send_by) passed
+    /// while it waited (or the throttle would have held it past the
+    /// deadline), so it was not written.
+    #[error(
+        "its send-by deadline passed while it waited, so nothing was written; renew what the deadline protects (a lease) and call again"
+    )]
+    DeadlinePassed,
+    /// The call was [required to go on a connection](super::CallOptions::on_connection)
+    /// that the client no longer has: it reconnected to SystmOne since the
+    /// caller checked that connection (or would have had to, because it
+    /// closed), so it was not written.
+    #[error(
+        "the connection to SystmOne was re-established since the caller checked it, so nothing was written; check again (which practice is logged on) and retry"
+    )]
+    ConnectionChanged,
 }
 
 /// What happened to a sent request instead of an answer.
@@ -266,12 +284,18 @@ impl Error {
 
     /// Whether trying again later could succeed *and is safe*: a temporary
     /// SystmOne error, a request that was never sent because SystmOne was
-    /// unreachable, or an unanswered request of a function that is harmless
-    /// to repeat. A write whose outcome is unknown is not retryable as such:
-    /// reconcile it first.
+    /// unreachable, its send-by deadline passed or its connection changed
+    /// (after renewing the lease or checking again), or an unanswered
+    /// request of a function that is harmless to repeat. A write whose
+    /// outcome is unknown is not retryable as such: reconcile it first.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::NotSent { reason, .. } => matches!(reason, NotSentReason::Unreachable { .. }),
+            Error::NotSent { reason, .. } => matches!(
+                reason,
+                NotSentReason::Unreachable { .. }
+                    | NotSentReason::DeadlinePassed
+                    | NotSentReason::ConnectionChanged
+            ),
             Error::NoAnswer { safe_to_resend, .. } => *safe_to_resend,
             Error::SystmOne { permanent, .. } => !permanent,
             Error::NotApproved { .. } | Error::Unreachable { .. } => true,
@@ -341,6 +365,25 @@ mod tests {
         assert!(!error.is_retryable());
         assert!(error.to_string().contains("will fail again"));
         assert_eq!(error.request_uid(), Some("u2"));
+    }
+
+    #[test]
+    fn a_passed_deadline_or_changed_connection_is_not_sent_and_retryable() {
+        for (reason, says) in [
+            (NotSentReason::DeadlinePassed, "deadline passed"),
+            (NotSentReason::ConnectionChanged, "check again"),
+        ] {
+            let error = Error::NotSent {
+                function: "UpdatePatientRecord",
+                reason,
+            };
+            assert_eq!(error.kind(), ErrorKind::NotSent);
+            assert_eq!(error.outcome(), Outcome::NotProcessed);
+            assert!(error.is_retryable());
+            let text = error.to_string();
+            assert!(text.contains(says), "{text}");
+            assert!(text.contains("nothing was written"), "{text}");
+        }
     }
 
     #[test]

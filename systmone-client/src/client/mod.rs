@@ -3,8 +3,12 @@
 //! [`Client`] is a cheap, cloneable handle. One dispatcher task owns the
 //! connection to SystmOne and sends one request at a time (SystmOne cannot
 //! multiplex), never faster than SystmOne's limits ([`ThrottlePolicy`]),
-//! interactive calls before background ones ([`Priority`]), and pairs every
-//! answer with its request by RequestUID and Function.
+//! interactive calls before background ones with a guaranteed share for the
+//! background lane ([`Priority`]), and pairs every answer with its request
+//! by RequestUID and Function. [`CallOptions`] can forbid a request to be
+//! written after a deadline ([`send_by`](CallOptions::send_by)) or on any
+//! connection but the one a caller checked
+//! ([`on_connection`](CallOptions::on_connection)).
 //!
 //! ```no_run
 //! use systmone_client::client::{Client, FileDeviceIdStore, Priority};
@@ -78,8 +82,10 @@ use tokio::time::Instant;
 #[cfg(feature = "mockall")]
 pub use api::MockSystmOneApi;
 pub use api::SystmOneApi;
-pub use builder::{ClientBuilder, DEFAULT_PORT, LocalTime, Reconnect, Timeouts};
-pub use call::{Answered, CallOptions, Priority};
+pub use builder::{
+    ClientBuilder, DEFAULT_BACKGROUND_SHARE, DEFAULT_PORT, LocalTime, Reconnect, Timeouts,
+};
+pub use call::{Answered, CallOptions, ConnectionId, Priority};
 pub use device_id::{DeviceIdStore, DeviceIdStoreError, FileDeviceIdStore, MemoryDeviceIdStore};
 pub use error::{Error, ErrorKind, NoAnswerCause, NotSentReason, Outcome, UnreadableCause};
 pub use throttle::{Applies, Limit, SharedThrottle, ThrottlePolicy};
@@ -202,8 +208,10 @@ impl Client {
             .map(|answered| answered.response)
     }
 
-    /// Calls any SystmOne function with per-call options, and returns the
-    /// answer with its RequestUID and timings.
+    /// Calls any SystmOne function with per-call options (its lane, its
+    /// timeout, a [send-by deadline](CallOptions::send_by), a
+    /// [connection it must go on](CallOptions::on_connection)), and returns
+    /// the answer with its RequestUID, connection and timings.
     pub async fn send<F: Function>(
         &self,
         request: F,
@@ -236,6 +244,8 @@ impl Client {
             priority,
             timeout: options.timeout,
             enqueued: Instant::now(),
+            send_by: options.send_by,
+            connection: options.connection,
             attempts: 0,
             sent: Arc::clone(&sent),
             span,
@@ -278,6 +288,7 @@ impl Client {
                 queued: reply.queued,
                 waiting: reply.waiting,
                 attempts: reply.attempts,
+                connection: reply.connection,
             }),
             // The dispatcher answers errors itself; this is only reached if
             // the full decode finds one its quick look did not.
