@@ -443,7 +443,7 @@ impl EngineBuilder {
             attempts: std::collections::HashMap::new(),
             lease: None,
             practice: None,
-            misses: std::collections::HashMap::new(),
+            unsure: std::collections::HashMap::new(),
         };
         worker
             .startup()

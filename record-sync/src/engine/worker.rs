@@ -119,9 +119,8 @@ pub(crate) struct Worker {
     pub(crate) lease: Option<Held>,
     /// The practice SystmOne was last seen logged on at.
     pub(crate) practice: Option<PracticeSeen>,
-    /// When a read first missed items of an open intent: items are taken
-    /// as not landed only by a second read `settle` later.
-    pub(crate) misses: HashMap<IntentKey, Instant>,
+    /// What is known of open intents whose outcome is being looked for.
+    pub(crate) unsure: HashMap<IntentKey, Unsure>,
 }
 
 /// The outcome of one save attempt, before it is journalled.
@@ -147,10 +146,25 @@ impl From<SaveFailure> for Retry {
     }
 }
 
+/// An open intent whose outcome is being looked for.
+#[derive(Debug, Default)]
+pub(crate) struct Unsure {
+    /// When a read first missed some of its items: they are taken as not
+    /// landed only by a read `settle` later.
+    first_miss: Option<Instant>,
+    /// SystmOne's refusal, when the call was answered with an error (of a
+    /// call of several events, which may have been partly kept): once the
+    /// record has been read, the save fails with it, retryable or not.
+    refused: Option<SaveFailure>,
+}
+
 /// What a reconciling read settled.
 struct Reconciled {
     /// Items found and journalled as saved.
     found: usize,
+    /// SystmOne's refusal of a call some of whose items were not found:
+    /// the save fails with it.
+    refused: Option<SaveFailure>,
     /// Intents it left open (a first miss, a record open in SystmOne), with
     /// why and when to look again.
     waiting: Option<Retry>,
@@ -353,7 +367,7 @@ impl Worker {
         // Resolved, or the lease is lost: either way no one needs these
         // files (a new holder reconciles by reading, and sends its own).
         if finished.as_ref().is_ok() || finished.as_ref().is_err_and(StoreError::is_lease_lost) {
-            self.misses.remove(&intent.key);
+            self.unsure.remove(&intent.key);
             self.spool.remove(&intent.files).await;
         }
         Ok(finished?)
@@ -464,12 +478,20 @@ impl Worker {
                 Err(failure) => return self.record_failure(id, failure.into(), None).await,
             };
             match self.reconcile(&open, connection).await? {
-                Ok(Reconciled { waiting: None, .. }) => {}
+                Ok(Reconciled {
+                    waiting: None,
+                    refused: None,
+                    ..
+                }) => {}
                 Ok(Reconciled {
                     waiting: Some(retry),
                     ..
                 })
                 | Err(retry) => return self.record_failure(id, retry, None).await,
+                Ok(Reconciled {
+                    refused: Some(failure),
+                    ..
+                }) => return self.record_failure(id, failure.into(), None).await,
             }
         }
 
@@ -737,6 +759,10 @@ impl Worker {
                 // of several events (PROTOCOL.md §12.11 leaves open whether
                 // SystmOne kept some of them): look before sending again.
                 self.saw(&error);
+                if matches!(error, ClientError::SystmOne { .. }) {
+                    self.unsure.entry(key.clone()).or_default().refused =
+                        Some(SaveFailure::from_client(&error, true));
+                }
                 info!(intent = %key, kind = ?error.kind(), "the outcome of a save is not known; looking for it in the record");
                 format!("{error}")
             }
@@ -756,6 +782,12 @@ impl Worker {
         attempt.items += reconciled.found;
         Ok(match reconciled.waiting {
             None if reconciled.found == intent.items.len() => Sent::Landed,
+            None if reconciled.refused.is_some() => Sent::Failed(
+                reconciled
+                    .refused
+                    .unwrap_or_else(|| SaveFailure::new(FailureCause::Rejected, false, unsure))
+                    .into(),
+            ),
             None => Sent::Failed(
                 SaveFailure::new(
                     FailureCause::SystmOneUnavailable,
@@ -799,6 +831,7 @@ impl Worker {
         else {
             return Ok(Ok(Reconciled {
                 found: 0,
+                refused: None,
                 waiting: None,
             }));
         };
@@ -835,6 +868,7 @@ impl Worker {
             info!(econsult = %first.econsult, "the record is open in SystmOne; what it shows may not be committed, so nothing is concluded yet");
             return Ok(Ok(Reconciled {
                 found: 0,
+                refused: None,
                 waiting: Some(Retry {
                     failure: SaveFailure::new(
                         FailureCause::NotCommitted,
@@ -848,6 +882,7 @@ impl Worker {
         let found = markers_in(&first.econsult, &record, self.config.software.as_deref());
         let now = Instant::now();
         let mut total = 0;
+        let mut refused = None;
         let mut wait: Option<Duration> = None;
         for intent in intents {
             let landed: Vec<SavedItem> = intent
@@ -862,8 +897,12 @@ impl Worker {
                 })
                 .collect();
             let complete = landed.len() == intent.items.len();
-            let first_miss = *self.misses.entry(intent.key.clone()).or_insert(now);
+            let known = self.unsure.entry(intent.key.clone()).or_default();
+            let first_miss = *known.first_miss.get_or_insert(now);
             let settled = now.duration_since(first_miss) >= self.config.settle;
+            if !complete && settled {
+                refused = refused.or_else(|| known.refused.clone());
+            }
             if !complete && !settled {
                 let left = self.config.settle - now.duration_since(first_miss);
                 info!(intent = %intent.key, found = landed.len(), of = intent.items.len(), "a save is not (all) in the record yet; looking again after the settle time");
@@ -881,6 +920,7 @@ impl Worker {
         }
         Ok(Ok(Reconciled {
             found: total,
+            refused,
             waiting: wait.map(|after| Retry {
                 failure: SaveFailure::new(
                     FailureCause::OutcomeUnknown,
