@@ -355,7 +355,16 @@ impl Schedule {
             }
             tokio::time::sleep(Duration::from_secs(10)).await;
         }
-        panic!("seed {seed}: the eConsults of {practice} were not saved within two hours");
+        let mut states = Vec::new();
+        for id in &ids {
+            let state = engine.state(id).await.unwrap();
+            let open = self.pcs[0].journal.open_intents(Some(id)).await.unwrap();
+            states.push(format!("{id}: {state:?}, {} open intents", open.len()));
+        }
+        panic!(
+            "seed {seed}: the eConsults of {practice} were not saved within two hours: {}",
+            states.join("; ")
+        );
     }
 
     /// Stops the faults, saves everything (each practice's eConsults while
@@ -441,7 +450,7 @@ impl Schedule {
                 let Some(econsult) = first_line_econsult(&entry.item).and_then(|id| owner_of.get(&id)) else {
                     continue;
                 };
-                if econsult.patient.nhs_number.map(|n| n.to_string()) != Some(nhs.clone()) {
+                if econsult.patient.nhs_number.map(|n| n.as_str().to_owned()) != Some(nhs.clone()) {
                     census.wrong_patient += 1;
                 }
             }
@@ -484,6 +493,12 @@ fn first_line_econsult(event: &systmone_client::proto::Event) -> Option<String> 
 }
 
 async fn run(seed: u64) -> (Census, usize, u32) {
+    if std::env::var_os("CHAOS_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_test_writer()
+            .try_init();
+    }
     let mut schedule = Schedule::new(seed).await;
     let steps = schedule.rng.random_range(8..24);
     for _ in 0..steps {

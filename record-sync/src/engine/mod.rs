@@ -166,6 +166,11 @@ pub struct EngineConfig {
     /// than this from midnight, and the day before to the day after
     /// otherwise.
     pub clock_tolerance: Duration,
+    /// While SystmOne is logged on at another practice than an eConsult's,
+    /// how often the engine asks again (default one minute: one
+    /// `GetOrganisationMetaData` a minute however many eConsults wait).
+    /// A match is kept for the connection it was seen on.
+    pub practice_recheck: Duration,
     /// The name SystmOne shows as `Event/@Software` on this product's
     /// entries: the software name registered with TPP for your API key.
     /// When set, reconciliation recognises only entries with this name;
@@ -185,6 +190,7 @@ impl Default for EngineConfig {
             write_timeout: Duration::from_secs(30),
             settle: Duration::from_secs(120),
             clock_tolerance: Duration::from_secs(15 * 60),
+            practice_recheck: Duration::from_secs(60),
             software: None,
             attachment_policy: AttachmentPolicy::default(),
         }
@@ -231,6 +237,12 @@ impl EngineConfig {
     /// Sets [`clock_tolerance`](Self::clock_tolerance).
     pub fn with_clock_tolerance(mut self, tolerance: Duration) -> Self {
         self.clock_tolerance = tolerance;
+        self
+    }
+
+    /// Sets [`practice_recheck`](Self::practice_recheck).
+    pub fn with_practice_recheck(mut self, every: Duration) -> Self {
+        self.practice_recheck = every;
         self
     }
 

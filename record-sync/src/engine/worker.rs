@@ -100,6 +100,8 @@ pub(crate) struct Held {
 pub(crate) struct PracticeSeen {
     connection: ConnectionId,
     site_ids: Vec<String>,
+    /// When SystmOne was asked.
+    asked: Instant,
 }
 
 pub(crate) struct Worker {
@@ -380,7 +382,18 @@ impl Worker {
         &mut self,
         practice: &PracticeId,
     ) -> Result<Result<ConnectionId, SaveFailure>, SyncError> {
-        if self.practice.is_none() {
+        let names = |seen: &PracticeSeen| {
+            seen.site_ids
+                .iter()
+                .any(|site| site.eq_ignore_ascii_case(practice.as_str()))
+        };
+        // A match holds for the connection; a mismatch is asked about again
+        // once `practice_recheck` has passed, so that eConsults waiting for
+        // their practice cost one question a while, not one each.
+        let stale = self.practice.as_ref().is_none_or(|seen| {
+            !names(seen) && seen.asked.elapsed() >= self.config.practice_recheck
+        });
+        if stale {
             let request = GetOrganisationMetaData {
                 logged_on_user_only: true,
             };
@@ -391,6 +404,7 @@ impl Worker {
             {
                 Ok(answered) => {
                     self.practice = Some(PracticeSeen {
+                        asked: Instant::now(),
                         connection: answered.connection,
                         site_ids: answered
                             .response
@@ -416,17 +430,10 @@ impl Worker {
         let seen = self.practice.as_ref().ok_or_else(|| {
             SyncError::Store(StoreError::new("the practice check kept nothing"))
         })?;
-        if seen
-            .site_ids
-            .iter()
-            .any(|site| site.eq_ignore_ascii_case(practice.as_str()))
-        {
+        if names(seen) {
             Ok(Ok(seen.connection))
         } else {
-            // Ask again next time: the user may log on at the right one
-            // (which re-establishes the connection).
             let sites = seen.site_ids.join(", ");
-            self.practice = None;
             Ok(Err(SaveFailure::new(
                 FailureCause::WrongPractice,
                 true,
@@ -457,6 +464,7 @@ impl Worker {
         let Some(tracked) = self.store.load(id).await? else {
             return Ok(Next::Done);
         };
+        let requests_seen = tracked.requests;
         // A save journalled as under way while this engine holds the lease
         // was cut off (a crash, or an engine whose lease ran out).
         if matches!(tracked.state.save(), SaveState::Saving { .. }) {
@@ -475,7 +483,11 @@ impl Worker {
         if !open.is_empty() {
             let connection = match self.check_practice(&tracked.econsult.practice).await? {
                 Ok(connection) => connection,
-                Err(failure) => return self.record_failure(id, failure.into(), None).await,
+                Err(failure) => {
+                    return self
+                        .record_failure(id, failure.into(), None, requests_seen)
+                        .await;
+                }
             };
             match self.reconcile(&open, connection).await? {
                 Ok(Reconciled {
@@ -487,11 +499,15 @@ impl Worker {
                     waiting: Some(retry),
                     ..
                 })
-                | Err(retry) => return self.record_failure(id, retry, None).await,
+                | Err(retry) => return self.record_failure(id, retry, None, requests_seen).await,
                 Ok(Reconciled {
                     refused: Some(failure),
                     ..
-                }) => return self.record_failure(id, failure.into(), None).await,
+                }) => {
+                    return self
+                        .record_failure(id, failure.into(), None, requests_seen)
+                        .await;
+                }
             }
         }
 
@@ -527,7 +543,10 @@ impl Worker {
             retry_in: None,
         };
         match attempt.failure {
-            Some(retry) => self.record_failure(id, retry, Some(report)).await,
+            Some(retry) => {
+                self.record_failure(id, retry, Some(report), requests_at_start)
+                    .await
+            }
             None => {
                 let tracked = self
                     .change(id, move |t| {
@@ -555,23 +574,30 @@ impl Worker {
 
     /// Journals a failed attempt and decides on a retry; `report` is the
     /// attempt's, when a save had started (its failure and retry are
-    /// filled in here).
+    /// filled in here). `requests_seen`: how many saves had been asked for
+    /// when the attempt began; one asked for since is never dropped.
     async fn record_failure(
         &mut self,
         id: &EConsultId,
         retry: Retry,
         report: Option<SaveReport>,
+        requests_seen: u64,
     ) -> Result<Next, SyncError> {
         let Retry { failure, after } = retry;
+        // Waiting for the right practice is not a failure that more tries
+        // make hopeless: it resumes whenever SystmOne is logged on there,
+        // and it does not use up the attempts of the failures that are.
+        let waiting_for_practice = failure.cause == FailureCause::WrongPractice;
         let attempt = {
             let n = self.attempts.entry(id.clone()).or_insert(0);
-            *n += 1;
-            *n
+            if !waiting_for_practice {
+                *n += 1;
+            }
+            (*n).max(1)
         };
-        // Waiting for the right practice is not a failure that more tries
-        // make hopeless: it resumes whenever SystmOne is logged on there.
-        let patient = failure.cause == FailureCause::WrongPractice;
-        let again = failure.retryable && (attempt <= self.config.retry.max_attempts || patient);
+        let again = failure.retryable
+            && (attempt <= self.config.retry.max_attempts || waiting_for_practice);
+        let after = after.or(waiting_for_practice.then_some(self.config.practice_recheck));
         let retry_in = again.then(|| after.unwrap_or_else(|| self.config.retry.delay(attempt)));
         let saved = self.saved_keys(id).await?;
         let consultation_saved = saved.contains(&ItemKey::Consultation);
@@ -590,12 +616,15 @@ impl Worker {
                         t.state = t.state.clone().with_failure(recorded);
                     }
                 }
-                if !again {
+                if !again && t.requests == requests_seen {
                     t.save_requested = false;
                 }
                 Ok(())
             })
             .await?;
+        // Given up on, but asked for again meanwhile: start afresh.
+        let asked_again = !again && tracked.wants_save();
+        let retry_in = retry_in.or(asked_again.then_some(self.config.retry.initial));
         // SystmOne's words can quote an identifier: only at debug.
         warn!(econsult = %id, cause = ?failure.cause, retryable = failure.retryable, attempt, "a save failed");
         debug!(econsult = %id, detail = %failure.detail, "why the save failed");
