@@ -55,6 +55,6 @@ pub use state::{SaveKind, SaveState, SyncState, Transition, TransitionError};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 pub use store::{
-    Change, Intent, IntentKey, IntentKeyError, Lease, LeaseToken, MemoryStore, SavedItem, StoreError,
-    SyncStore, Tracked,
+    Change, Intent, IntentKey, IntentKeyError, Lease, LeaseToken, MemoryStore, SavedItem,
+    StoreError, SyncStore, Tracked,
 };

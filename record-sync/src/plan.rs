@@ -231,7 +231,10 @@ pub fn plan_save(
     let mut rest = entries.into_iter().peekable();
     while rest.peek().is_some() {
         calls.push(PlannedCall {
-            entries: rest.by_ref().take(config.max_events_per_call.get()).collect(),
+            entries: rest
+                .by_ref()
+                .take(config.max_events_per_call.get())
+                .collect(),
         });
     }
     // The latest PDF travels with the activity it shows, never alone.

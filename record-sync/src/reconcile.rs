@@ -191,7 +191,11 @@ mod tests {
         let found = markers_in(
             &id,
             &record(vec![
-                event("e1", ours, &[&["eConsult sync ref: EC-1/consultation", "Ideas: x"]]),
+                event(
+                    "e1",
+                    ours,
+                    &[&["eConsult sync ref: EC-1/consultation", "Ideas: x"]],
+                ),
                 event("e2", ours, &[&["eConsult sync ref: EC-10/consultation"]]),
                 // A patient's message quoting markers: later lines are text.
                 event(
@@ -205,16 +209,30 @@ mod tests {
                     ]],
                 ),
                 // A second narrative is not the first.
-                event("e4", ours, &[&["Seen"], &["eConsult sync ref: EC-1/activity/second"]]),
+                event(
+                    "e4",
+                    ours,
+                    &[&["Seen"], &["eConsult sync ref: EC-1/activity/second"]],
+                ),
                 // Typed in SystmOne (no Software), or added by another product.
                 event("e5", None, &[&["eConsult sync ref: EC-1/activity/typed"]]),
-                event("e6", Some("Other Product"), &[&["eConsult sync ref: EC-1/activity/other"]]),
-                event("e7", Some(""), &[&["eConsult sync ref: EC-1/activity/blank"]]),
+                event(
+                    "e6",
+                    Some("Other Product"),
+                    &[&["eConsult sync ref: EC-1/activity/other"]],
+                ),
+                event(
+                    "e7",
+                    Some(""),
+                    &[&["eConsult sync ref: EC-1/activity/blank"]],
+                ),
                 // Raw line breaks inside the first line: its first segment.
                 event(
                     "e8",
                     Some(" record sync TESTS "),
-                    &[&["eConsult sync ref: EC-1/activity/m2\r\neConsult sync ref: EC-1/activity/m9"]],
+                    &[&[
+                        "eConsult sync ref: EC-1/activity/m2\r\neConsult sync ref: EC-1/activity/m9",
+                    ]],
                 ),
                 event("e9", ours, &[&["eConsult sync ref: EC-1/consultation"]]),
             ]),
@@ -229,7 +247,11 @@ mod tests {
         let any = markers_in(
             &id,
             &record(vec![
-                event("e6", Some("Other Product"), &[&["eConsult sync ref: EC-1/activity/other"]]),
+                event(
+                    "e6",
+                    Some("Other Product"),
+                    &[&["eConsult sync ref: EC-1/activity/other"]],
+                ),
                 event("e5", None, &[&["eConsult sync ref: EC-1/activity/typed"]]),
             ]),
             None,
@@ -250,19 +272,54 @@ mod tests {
     #[test]
     fn the_window_is_today_only_clear_of_midnight_and_wider_near_it() {
         let today = |d: &str| (d.to_owned(), d.to_owned());
-        assert_eq!(dates("2031-05-14T12:00:00", "2031-05-14T12:00:01"), today("2031-05-14"));
-        assert_eq!(dates("2031-05-14T00:20:00", "2031-05-14T23:40:00"), today("2031-05-14"));
+        assert_eq!(
+            dates("2031-05-14T12:00:00", "2031-05-14T12:00:01"),
+            today("2031-05-14")
+        );
+        assert_eq!(
+            dates("2031-05-14T00:20:00", "2031-05-14T23:40:00"),
+            today("2031-05-14")
+        );
         for (sent, now, first, last) in [
             // Sent or read within the tolerance of midnight.
-            ("2031-05-14T23:50:00", "2031-05-14T23:51:00", "2031-05-13", "2031-05-15"),
-            ("2031-05-14T00:05:00", "2031-05-14T00:06:00", "2031-05-13", "2031-05-15"),
-            ("2031-05-14T12:00:00", "2031-05-14T23:59:59", "2031-05-13", "2031-05-15"),
+            (
+                "2031-05-14T23:50:00",
+                "2031-05-14T23:51:00",
+                "2031-05-13",
+                "2031-05-15",
+            ),
+            (
+                "2031-05-14T00:05:00",
+                "2031-05-14T00:06:00",
+                "2031-05-13",
+                "2031-05-15",
+            ),
+            (
+                "2031-05-14T12:00:00",
+                "2031-05-14T23:59:59",
+                "2031-05-13",
+                "2031-05-15",
+            ),
             // Sent yesterday (recovered after a crash), or a clock that
             // went backwards.
-            ("2031-05-13T12:00:00", "2031-05-14T09:00:00", "2031-05-12", "2031-05-15"),
-            ("2031-05-15T12:00:00", "2031-05-14T12:00:00", "2031-05-13", "2031-05-16"),
+            (
+                "2031-05-13T12:00:00",
+                "2031-05-14T09:00:00",
+                "2031-05-12",
+                "2031-05-15",
+            ),
+            (
+                "2031-05-15T12:00:00",
+                "2031-05-14T12:00:00",
+                "2031-05-13",
+                "2031-05-16",
+            ),
         ] {
-            assert_eq!(dates(sent, now), (first.to_owned(), last.to_owned()), "{sent} {now}");
+            assert_eq!(
+                dates(sent, now),
+                (first.to_owned(), last.to_owned()),
+                "{sent} {now}"
+            );
         }
         let read = reconcile_request(
             &PatientRef::nhs("9990000018".parse().unwrap()),
@@ -272,6 +329,9 @@ mod tests {
         );
         let filter = read.filter.unwrap();
         assert!(filter.narrative && !filter.demographics);
-        assert_eq!(read.identity.unwrap().nhs_number.as_deref(), Some("9990000018"));
+        assert_eq!(
+            read.identity.unwrap().nhs_number.as_deref(),
+            Some("9990000018")
+        );
     }
 }

@@ -192,12 +192,13 @@ mod tests {
         assert!(!spool.dir().to_string_lossy().starts_with(r"\\?\"));
         let local = plain_absolute(relative).unwrap();
         assert_eq!(local, cwd.join(relative));
+        let verbatim = std::path::Path::new(r"\\?\C:\spool");
         assert_eq!(
-            plain_absolute(std::path::Path::new(r"\\?\C:\spool")).unwrap(),
+            plain_absolute(verbatim).unwrap(),
             if cfg!(windows) {
                 PathBuf::from(r"C:\spool")
             } else {
-                cwd.join(r"\\?\C:\spool")
+                cwd.join(verbatim)
             },
             "the verbatim prefix is dropped where it means something"
         );

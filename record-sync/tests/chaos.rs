@@ -267,8 +267,9 @@ impl Schedule {
                     )
                 };
                 let function = if on_save { "save" } else { "read" };
-                self.log
-                    .push(format!("fault {fault:?} on the {function} {ahead} from now"));
+                self.log.push(format!(
+                    "fault {fault:?} on the {function} {ahead} from now"
+                ));
                 mock.inject(rule);
             }
             68..78 => {
@@ -284,7 +285,8 @@ impl Schedule {
                 self.restart(pc, true).await;
             }
             83..86 => {
-                self.log.push(format!("restart PC {}'s engine cleanly", pc + 1));
+                self.log
+                    .push(format!("restart PC {}'s engine cleanly", pc + 1));
                 self.restart(pc, false).await;
             }
             86..91 => {
@@ -322,9 +324,7 @@ impl Schedule {
             _ => {
                 let secs = self.rng.random_range(0..20);
                 self.log.push(format!("SystmOne's reads lag {secs} s"));
-                self.practice
-                    .mock
-                    .set_read_lag(Duration::from_secs(secs));
+                self.practice.mock.set_read_lag(Duration::from_secs(secs));
             }
         }
     }
@@ -343,11 +343,7 @@ impl Schedule {
             let mut done = true;
             for id in &ids {
                 let state = engine.state(id).await.unwrap();
-                let open = self.pcs[0]
-                    .journal
-                    .open_intents(Some(id))
-                    .await
-                    .unwrap();
+                let open = self.pcs[0].journal.open_intents(Some(id)).await.unwrap();
                 done &= state.is_some_and(|s| s.save() == &SaveState::Saved) && open.is_empty();
             }
             if done {
@@ -447,7 +443,9 @@ impl Schedule {
                 if !matches!(&entry.origin, Origin::Api { software, .. } if software == SOFTWARE) {
                     continue;
                 }
-                let Some(econsult) = first_line_econsult(&entry.item).and_then(|id| owner_of.get(&id)) else {
+                let Some(econsult) =
+                    first_line_econsult(&entry.item).and_then(|id| owner_of.get(&id))
+                else {
                     continue;
                 };
                 if econsult.patient.nhs_number.map(|n| n.as_str().to_owned()) != Some(nhs.clone()) {
@@ -543,7 +541,12 @@ async fn random_schedules_never_lose_double_or_misplace_an_item() {
         match outcome {
             Ok((census, s, e)) => {
                 assert_eq!(
-                    (census.lost, census.doubled, census.wrong_patient, census.wrong_practice),
+                    (
+                        census.lost,
+                        census.doubled,
+                        census.wrong_patient,
+                        census.wrong_practice
+                    ),
                     (0, 0, 0, 0),
                     "seed {seed}: {census:?}; rerun it with CHAOS_SEED={seed} CHAOS_SCHEDULES=1"
                 );

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use econsult_model::{Channel, EConsult, EConsultId, Status};
 use record_sync::{
-    Change, Engine, Intent, IntentKey, Lease, LeaseToken, SaveState, SavedItem, SqliteStore, StoreError,
-    SyncError, SyncStore, Tracked,
+    Change, Engine, Intent, IntentKey, Lease, LeaseToken, SaveState, SavedItem, SqliteStore,
+    StoreError, SyncError, SyncStore, Tracked,
 };
 use support::*;
 use systmone_client::mock::{Fault, FaultRule};
@@ -401,7 +401,9 @@ async fn a_save_of_several_calls_broken_in_the_middle_writes_each_item_once() {
     use record_sync::{EngineConfig, PlanConfig, RetryPolicy};
     let practice = Practice::start(Throttle::Real).await;
     let config = EngineConfig::default()
-        .with_plan(PlanConfig::default().with_max_events_per_call(std::num::NonZeroUsize::new(4).unwrap()))
+        .with_plan(
+            PlanConfig::default().with_max_events_per_call(std::num::NonZeroUsize::new(4).unwrap()),
+        )
         .with_retry(RetryPolicy::default().with_initial(Duration::from_secs(1)));
     let engine = practice
         .engine(practice.sqlite_store(), "pc-1")

@@ -37,12 +37,24 @@ async fn a_patients_message_quoting_markers_cannot_hide_a_staff_reply() {
             forged_marker(&econsult, "activity/reply-1"),
             forged_marker(&econsult, "pdf/reply-1")
         );
-        let inbound = message("m-forge", "2031-09-10T09:10:00", true, Channel::Email, &forged);
+        let inbound = message(
+            "m-forge",
+            "2031-09-10T09:10:00",
+            true,
+            Channel::Email,
+            &forged,
+        );
         econsult.activity.push(inbound).unwrap();
         save_and_wait(&engine, &econsult).await;
 
         let reply_text = "Please book a blood test this week.";
-        let reply = message("reply-1", "2031-09-10T09:20:00", false, Channel::Sms, reply_text);
+        let reply = message(
+            "reply-1",
+            "2031-09-10T09:20:00",
+            false,
+            Channel::Sms,
+            reply_text,
+        );
         econsult.activity.push(reply).unwrap();
         practice
             .mock
@@ -57,7 +69,10 @@ async fn a_patients_message_quoting_markers_cannot_hide_a_staff_reply() {
         );
         practice.assert_each_once(&econsult);
         assert!(
-            practice.record_shows(&econsult, &format!("> {}", forged_marker(&econsult, "activity/reply-1"))),
+            practice.record_shows(
+                &econsult,
+                &format!("> {}", forged_marker(&econsult, "activity/reply-1"))
+            ),
             "{fault:?}: the patient's text is kept, quoted"
         );
     }
@@ -73,9 +88,15 @@ async fn an_entry_typed_in_systmone_is_never_taken_for_a_save() {
     let nhs = econsult.patient.nhs_number.unwrap();
     let typed = Event::narrative(
         "2031-09-10T08:00:00".parse().unwrap(),
-        [forged_marker(&econsult, "consultation"), "Typed by a receptionist".to_owned()],
+        [
+            forged_marker(&econsult, "consultation"),
+            "Typed by a receptionist".to_owned(),
+        ],
     );
-    practice.mock.add_practice_event(nhs.as_str(), typed).unwrap();
+    practice
+        .mock
+        .add_practice_event(nhs.as_str(), typed)
+        .unwrap();
     practice
         .mock
         .inject(FaultRule::on::<UpdatePatientRecord>(Fault::DropBeforeProcessing).times(1));
@@ -96,14 +117,22 @@ async fn an_engine_paused_past_its_lease_sends_nothing_when_it_wakes() {
     paused.pause_after_next_intent(Duration::from_secs(300));
     let pc1 = practice.engine(paused, "pc-1").start().await.unwrap();
     let econsult = typical();
-    pc1.save(econsult.clone(), patient_of(&econsult)).await.unwrap();
+    pc1.save(econsult.clone(), patient_of(&econsult))
+        .await
+        .unwrap();
     // PC 1 is now inside its pause, its intent journalled.
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert_eq!(journal.open_intents(None).await.unwrap().len(), 1);
 
     let client2 = practice.another_client().await;
-    let pc2 = practice.engine_on(&client2, journal.clone(), "pc-2").start().await.unwrap();
-    pc2.save(econsult.clone(), patient_of(&econsult)).await.unwrap();
+    let pc2 = practice
+        .engine_on(&client2, journal.clone(), "pc-2")
+        .start()
+        .await
+        .unwrap();
+    pc2.save(econsult.clone(), patient_of(&econsult))
+        .await
+        .unwrap();
     tokio::join!(pc1.idle(), pc2.idle());
 
     practice.assert_each_once(&econsult);
@@ -124,18 +153,30 @@ async fn two_engines_given_the_same_name_never_save_one_econsult_at_once() {
     let practice = Practice::start(Throttle::Real).await;
     let journal = MemoryStore::new();
     let client2 = practice.another_client().await;
-    let a = practice.engine(journal.clone(), "pc").start().await.unwrap();
-    let b = practice.engine_on(&client2, journal.clone(), "pc").start().await.unwrap();
+    let a = practice
+        .engine(journal.clone(), "pc")
+        .start()
+        .await
+        .unwrap();
+    let b = practice
+        .engine_on(&client2, journal.clone(), "pc")
+        .start()
+        .await
+        .unwrap();
     assert_ne!(a.owner(), b.owner());
     // The first save is held up in SystmOne, so both engines are at work
     // at once.
-    practice
-        .mock
-        .inject(FaultRule::on::<UpdatePatientRecord>(Fault::Delay(Duration::from_secs(20))).times(1));
+    practice.mock.inject(
+        FaultRule::on::<UpdatePatientRecord>(Fault::Delay(Duration::from_secs(20))).times(1),
+    );
     let econsult = typical();
-    a.save(econsult.clone(), patient_of(&econsult)).await.unwrap();
+    a.save(econsult.clone(), patient_of(&econsult))
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    b.save(econsult.clone(), patient_of(&econsult)).await.unwrap();
+    b.save(econsult.clone(), patient_of(&econsult))
+        .await
+        .unwrap();
     tokio::join!(a.idle(), b.idle());
     assert_eq!(practice.mock.count::<UpdatePatientRecord>(), 1);
     practice.assert_each_once(&econsult);
@@ -148,7 +189,11 @@ async fn a_pc_clock_ten_minutes_ahead_does_not_break_the_lease() {
     let practice = Practice::start(Throttle::Real).await;
     let journal = MemoryStore::new();
     let client2 = practice.another_client().await;
-    let a = practice.engine(journal.clone(), "pc-1").start().await.unwrap();
+    let a = practice
+        .engine(journal.clone(), "pc-1")
+        .start()
+        .await
+        .unwrap();
     let ahead = TokioClock::starting_at(practice.start + TimeDelta::minutes(10));
     let b = practice
         .engine_on(&client2, journal.clone(), "pc-2")
@@ -156,13 +201,17 @@ async fn a_pc_clock_ten_minutes_ahead_does_not_break_the_lease() {
         .start()
         .await
         .unwrap();
-    practice
-        .mock
-        .inject(FaultRule::on::<UpdatePatientRecord>(Fault::Delay(Duration::from_secs(20))).times(1));
+    practice.mock.inject(
+        FaultRule::on::<UpdatePatientRecord>(Fault::Delay(Duration::from_secs(20))).times(1),
+    );
     let econsult = typical();
-    a.save(econsult.clone(), patient_of(&econsult)).await.unwrap();
+    a.save(econsult.clone(), patient_of(&econsult))
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    b.save(econsult.clone(), patient_of(&econsult)).await.unwrap();
+    b.save(econsult.clone(), patient_of(&econsult))
+        .await
+        .unwrap();
     tokio::join!(a.idle(), b.idle());
     assert_eq!(practice.mock.count::<UpdatePatientRecord>(), 1);
     practice.assert_each_once(&econsult);
@@ -176,13 +225,21 @@ async fn a_write_that_lands_after_its_answer_was_lost_is_not_sent_again() {
     let practice = Practice::start(Throttle::Real).await;
     let engine = practice.memory_engine().await;
     let econsult = typical();
-    practice
-        .mock
-        .inject(FaultRule::on::<UpdatePatientRecord>(Fault::LandLate(Duration::from_secs(20))).times(1));
+    practice.mock.inject(
+        FaultRule::on::<UpdatePatientRecord>(Fault::LandLate(Duration::from_secs(20))).times(1),
+    );
     save_and_wait(&engine, &econsult).await;
     practice.assert_each_once(&econsult);
-    assert_eq!(practice.mock.count::<UpdatePatientRecord>(), 1, "never sent again");
-    assert_eq!(practice.mock.count::<GetPatientRecord>(), 2, "two reads a settle time apart");
+    assert_eq!(
+        practice.mock.count::<UpdatePatientRecord>(),
+        1,
+        "never sent again"
+    );
+    assert_eq!(
+        practice.mock.count::<GetPatientRecord>(),
+        2,
+        "two reads a settle time apart"
+    );
     let state = engine.state(&econsult.id).await.unwrap().unwrap();
     assert_eq!(state.save(), &SaveState::Saved);
 }
@@ -215,7 +272,11 @@ async fn a_read_that_finds_the_save_ends_the_wait_at_once() {
         .inject(FaultRule::on::<UpdatePatientRecord>(Fault::DropAfterProcessing).times(1));
     let started = tokio::time::Instant::now();
     save_and_wait(&engine, &econsult).await;
-    assert!(started.elapsed() < Duration::from_secs(60), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(practice.mock.count::<GetPatientRecord>(), 1);
     practice.assert_each_once(&econsult);
 }
@@ -227,9 +288,9 @@ async fn a_save_that_lands_after_midnight_is_found_not_sent_again() {
     let practice = Practice::start_at(Throttle::Real, "2031-09-10T23:59:40".parse().unwrap()).await;
     let engine = practice.memory_engine().await;
     let econsult = typical();
-    practice
-        .mock
-        .inject(FaultRule::on::<UpdatePatientRecord>(Fault::LandLate(Duration::from_secs(40))).times(1));
+    practice.mock.inject(
+        FaultRule::on::<UpdatePatientRecord>(Fault::LandLate(Duration::from_secs(40))).times(1),
+    );
     save_and_wait(&engine, &econsult).await;
     practice.assert_each_once(&econsult);
     assert_eq!(practice.mock.count::<UpdatePatientRecord>(), 1);
@@ -304,7 +365,10 @@ async fn an_answer_with_too_few_event_uids_is_reconciled_not_trusted() {
     save_and_wait(&engine, &econsult).await;
     practice.assert_each_once(&econsult);
     for id in ["n1", "n2", "n3"] {
-        assert!(practice.record_shows(&econsult, &format!("Follow-up {id}.")), "{id}");
+        assert!(
+            practice.record_shows(&econsult, &format!("Follow-up {id}.")),
+            "{id}"
+        );
     }
 }
 
@@ -320,7 +384,10 @@ async fn an_uncommitted_save_is_journalled_only_once_a_read_confirms_it() {
         practice
             .mock
             .inject(FaultRule::on::<UpdatePatientRecord>(Fault::AnswerOpen).times(1));
-        engine.save(econsult.clone(), patient_of(&econsult)).await.unwrap();
+        engine
+            .save(econsult.clone(), patient_of(&econsult))
+            .await
+            .unwrap();
         tokio::time::sleep(Duration::from_secs(30)).await;
         assert!(
             engine.saved_items(&econsult.id).await.unwrap().is_empty(),
@@ -363,7 +430,10 @@ async fn a_save_waits_while_systmone_is_logged_on_at_another_practice() {
     let mut progress = engine.subscribe();
     let mut econsult = typical();
     other_practice(&mut econsult);
-    engine.save(econsult.clone(), patient_of(&econsult)).await.unwrap();
+    engine
+        .save(econsult.clone(), patient_of(&econsult))
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_secs(600)).await;
     assert_eq!(practice.mock.count::<UpdatePatientRecord>(), 0);
     assert_eq!(practice.mock.count::<GetPatientRecord>(), 0);
@@ -373,7 +443,12 @@ async fn a_save_waits_while_systmone_is_logged_on_at_another_practice() {
     };
     assert_eq!(failure.cause, FailureCause::WrongPractice);
     assert!(failure.retryable);
-    assert!(failure.to_string().contains("logged on at another practice"), "{failure}");
+    assert!(
+        failure
+            .to_string()
+            .contains("logged on at another practice"),
+        "{failure}"
+    );
     let mut shown = false;
     while let Some(update) = progress.try_next() {
         shown |= update
@@ -407,11 +482,24 @@ async fn a_switch_to_another_practice_is_noticed_after_the_reconnect() {
     practice.mock.drop_connections();
     econsult
         .activity
-        .push(message("late", "2031-09-10T09:40:00", false, Channel::Sms, "One more thing."))
+        .push(message(
+            "late",
+            "2031-09-10T09:40:00",
+            false,
+            Channel::Sms,
+            "One more thing.",
+        ))
         .unwrap();
-    engine.save(econsult.clone(), patient_of(&econsult)).await.unwrap();
+    engine
+        .save(econsult.clone(), patient_of(&econsult))
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_secs(120)).await;
-    assert_eq!(practice.mock.count::<UpdatePatientRecord>(), 1, "nothing more written");
+    assert_eq!(
+        practice.mock.count::<UpdatePatientRecord>(),
+        1,
+        "nothing more written"
+    );
     let state = engine.state(&econsult.id).await.unwrap().unwrap();
     assert!(
         matches!(state.save(), SaveState::Failed { failure } if failure.cause == FailureCause::WrongPractice),
@@ -428,7 +516,16 @@ async fn an_engine_that_has_stopped_refuses_requests() {
     engine.shutdown().await;
     let refused = engine.save(econsult.clone(), patient_of(&econsult)).await;
     assert!(matches!(refused, Err(SyncError::Stopped)), "{refused:?}");
-    assert!(matches!(engine.update(econsult.clone()).await, Err(SyncError::Stopped)));
-    assert!(matches!(engine.complete(&econsult.id, true).await, Err(SyncError::Stopped)));
-    assert!(engine.state(&econsult.id).await.unwrap().is_none(), "nothing journalled");
+    assert!(matches!(
+        engine.update(econsult.clone()).await,
+        Err(SyncError::Stopped)
+    ));
+    assert!(matches!(
+        engine.complete(&econsult.id, true).await,
+        Err(SyncError::Stopped)
+    ));
+    assert!(
+        engine.state(&econsult.id).await.unwrap().is_none(),
+        "nothing journalled"
+    );
 }

@@ -9,9 +9,7 @@ use econsult_model::{EConsultId, PracticeId};
 use systmone_client::client::{
     CallOptions, ConnectionId, Error as ClientError, NotSentReason, Outcome, SystmOneApi,
 };
-use systmone_client::proto::{
-    Clinical, GetOrganisationMetaData, RecordState, UpdatePatientRecord,
-};
+use systmone_client::proto::{Clinical, GetOrganisationMetaData, RecordState, UpdatePatientRecord};
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
@@ -20,8 +18,8 @@ use super::{Command, EngineConfig, Progress, SaveReport};
 use crate::plan::{PlannedCall, plan_save};
 use crate::{
     Clock, FailureCause, Intent, IntentKey, ItemKey, Lease, LeaseToken, SaveFailure, SaveKind,
-    SaveState, SavedItem, Spool, StoreError, SyncError, SyncStore, Tracked, Transition,
-    markers_in, reconcile_request,
+    SaveState, SavedItem, Spool, StoreError, SyncError, SyncStore, Tracked, Transition, markers_in,
+    reconcile_request,
 };
 
 /// The eConsults waiting: ready now, or at a time. Each entry holds one
@@ -427,9 +425,10 @@ impl Worker {
                 }
             }
         }
-        let seen = self.practice.as_ref().ok_or_else(|| {
-            SyncError::Store(StoreError::new("the practice check kept nothing"))
-        })?;
+        let seen = self
+            .practice
+            .as_ref()
+            .ok_or_else(|| SyncError::Store(StoreError::new("the practice check kept nothing")))?;
         if names(seen) {
             Ok(Ok(seen.connection))
         } else {
@@ -665,9 +664,8 @@ impl Worker {
         let plan = match planned {
             Ok(plan) => plan,
             Err(error) => {
-                attempt.failure = Some(
-                    SaveFailure::new(FailureCause::Content, false, error.to_string()).into(),
-                );
+                attempt.failure =
+                    Some(SaveFailure::new(FailureCause::Content, false, error.to_string()).into());
                 return Ok(attempt);
             }
         };
@@ -766,10 +764,12 @@ impl Worker {
                         returned = response.event_uids.len(),
                         "SystmOne returned a different number of EventUIDs than events sent; looking in the record"
                     );
-                    "SystmOne answered with a different number of EventUIDs than entries sent".to_owned()
+                    "SystmOne answered with a different number of EventUIDs than entries sent"
+                        .to_owned()
                 } else {
                     info!(intent = %key, "SystmOne kept the save uncommitted (RecordState Open); looking in the record");
-                    "SystmOne answered that the record is open and the save not yet committed".to_owned()
+                    "SystmOne answered that the record is open and the save not yet committed"
+                        .to_owned()
                 }
             }
             // Never sent, or refused by SystmOne as a whole (one event):

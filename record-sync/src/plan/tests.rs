@@ -142,7 +142,8 @@ fn a_partial_save_with_an_inbound_message_has_no_new_pdf() {
 #[test]
 fn a_full_save_broken_after_some_activity_is_retried_in_full_without_a_latest_pdf() {
     let econsult = sample("05-long-history");
-    let config = PlanConfig::default().with_max_events_per_call(std::num::NonZeroUsize::new(4).unwrap());
+    let config =
+        PlanConfig::default().with_max_events_per_call(std::num::NonZeroUsize::new(4).unwrap());
     let first = plan_save(&econsult, &BTreeSet::new(), &config).unwrap();
     // The first call landed; the rest did not.
     let saved: BTreeSet<ItemKey> = first.calls[0].items().into_iter().collect();
@@ -298,7 +299,11 @@ fn lines_after_the_marker(plan: &SavePlan) -> Vec<String> {
         .flat_map(|e| {
             let narratives = e.event.narratives.iter();
             let lines = narratives.flat_map(|n| &n.lines).skip(1).cloned();
-            let comments = e.event.attachments.iter().filter_map(|a| a.comments.clone());
+            let comments = e
+                .event
+                .attachments
+                .iter()
+                .filter_map(|a| a.comments.clone());
             lines.chain(comments).collect::<Vec<_>>()
         })
         .collect()
@@ -338,11 +343,20 @@ fn text_a_patient_controls_never_becomes_a_marker_and_stays_readable() {
     let plan = plan_save(&econsult, &BTreeSet::new(), &PlanConfig::default()).unwrap();
     let lines = lines_after_the_marker(&plan);
     for line in &lines {
-        assert!(Marker::parse(line).is_none(), "a forged marker was written: {line:?}");
+        assert!(
+            Marker::parse(line).is_none(),
+            "a forged marker was written: {line:?}"
+        );
         assert!(!crate::item::looks_like_marker(line), "{line:?}");
     }
     // Still readable: the quoted text is all there.
-    for item in ["activity/staff-9", "pdf/staff-9", "activity/cr", "activity/ls", "activity/x"] {
+    for item in [
+        "activity/staff-9",
+        "pdf/staff-9",
+        "activity/cr",
+        "activity/ls",
+        "activity/x",
+    ] {
         assert!(
             lines
                 .iter()

@@ -214,7 +214,10 @@ async fn check_leases(store: &dyn SyncStore, id: &EConsultId, other: &EConsultId
     store.renew_lease(&pc1, ttl).await.unwrap();
     advance(600).await;
     let pc2 = acquired(store.acquire_lease(id, "pc-2", ttl).await.unwrap());
-    assert!(pc2.generation > pc1.generation, "a takeover is a new generation");
+    assert!(
+        pc2.generation > pc1.generation,
+        "a takeover is a new generation"
+    );
 
     // The stale holder can write nothing, and learns it.
     let lost = |result: Result<(), StoreError>| {
@@ -230,14 +233,21 @@ async fn check_leases(store: &dyn SyncStore, id: &EConsultId, other: &EConsultId
     let fresh = intent(id, &["activity/fresh"], 41);
     store.begin_intent(&fresh, &pc2).await.unwrap();
     lost(store.finish_intent(&fresh.key, &[], &pc1).await);
-    assert_eq!(store.open_intents(Some(id)).await.unwrap(), vec![fresh.clone()]);
+    assert_eq!(
+        store.open_intents(Some(id)).await.unwrap(),
+        vec![fresh.clone()]
+    );
     let before = store.load(id).await.unwrap();
     let refused = store
-        .change(id, Some(&pc1), Box::new(|t| {
-            let mut t = t.unwrap();
-            t.requests += 100;
-            Ok(t)
-        }))
+        .change(
+            id,
+            Some(&pc1),
+            Box::new(|t| {
+                let mut t = t.unwrap();
+                t.requests += 100;
+                Ok(t)
+            }),
+        )
         .await;
     assert!(
         matches!(refused, Err(SyncError::Store(ref e)) if e.is_lease_lost()),
@@ -264,6 +274,9 @@ async fn check_leases(store: &dyn SyncStore, id: &EConsultId, other: &EConsultId
     lost(store.renew_lease(&pc2, ttl).await);
     lost(store.renew_lease(&pc1, ttl).await);
     let again = acquired(store.acquire_lease(id, "pc-1", ttl).await.unwrap());
-    assert!(again.generation > pc2.generation, "taken again: a new generation");
+    assert!(
+        again.generation > pc2.generation,
+        "taken again: a new generation"
+    );
     store.release_lease(&on_other).await.unwrap();
 }

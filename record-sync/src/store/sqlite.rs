@@ -106,7 +106,6 @@ fn refuse_network_path(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-
 fn sql_error(what: &str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
     move |error| StoreError::new(format!("{what}: {error}"))
 }
@@ -620,7 +619,9 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_sqlite_store_keeps_the_contract() {
-        let store = SqliteStore::open_in_memory().unwrap().with_clock(paused_clock());
+        let store = SqliteStore::open_in_memory()
+            .unwrap()
+            .with_clock(paused_clock());
         crate::store::contract::check(&store).await;
     }
 
@@ -666,10 +667,18 @@ mod tests {
             r"\\?\unc\practice-server\shared\journal.sqlite3",
         ] {
             let error = SqliteStore::open(path).unwrap_err();
-            assert!(error.to_string().contains("network share"), "{path}: {error}");
+            assert!(
+                error.to_string().contains("network share"),
+                "{path}: {error}"
+            );
             assert!(error.to_string().contains("local disk"), "{path}: {error}");
         }
-        for local in [r"C:\ProgramData\journal.sqlite3", "/var/lib/journal", r"\\?\C:\j", r"\\?\é"] {
+        for local in [
+            r"C:\ProgramData\journal.sqlite3",
+            "/var/lib/journal",
+            r"\\?\C:\j",
+            r"\\?\é",
+        ] {
             assert!(refuse_network_path(Path::new(local)).is_ok(), "{local}");
         }
     }

@@ -13,8 +13,8 @@ use econsult_model::{
 };
 use record_sync::{
     Change, Engine, EngineBuilder, EngineConfig, Intent, IntentKey, ItemKey, Lease, LeaseToken,
-    MemoryStore, PatientRef, RetryPolicy, SavedItem, StoreError, SyncError, Tracked,
-    SqliteStore, SyncStore, TokioClock, is_record_content,
+    MemoryStore, PatientRef, RetryPolicy, SavedItem, SqliteStore, StoreError, SyncError, SyncStore,
+    TokioClock, Tracked, is_record_content,
 };
 use systmone_client::client::{Client, ThrottlePolicy};
 use systmone_client::mock::{MockSystmOne, Organisation, Origin, PatientSeed, ThrottleConfig};
@@ -167,7 +167,10 @@ impl Practice {
             })
             .start_time(start)
             .seed(7)
-            .organisation(Organisation::single_site(PRACTICE, "Record Sync Test Surgery"))
+            .organisation(Organisation::single_site(
+                PRACTICE,
+                "Record Sync Test Surgery",
+            ))
             .api_key(API_KEY, SOFTWARE)
             .patients(patients)
             .start()
@@ -261,7 +264,8 @@ impl Practice {
         let prefix = format!("eConsult sync ref: {}/", econsult.id);
         let mut counts = BTreeMap::new();
         for entry in record.api_events() {
-            let ours = matches!(&entry.origin, Origin::Api { software, .. } if software == SOFTWARE);
+            let ours =
+                matches!(&entry.origin, Origin::Api { software, .. } if software == SOFTWARE);
             let first = entry.item.narratives.first().and_then(|n| n.lines.first());
             let (true, Some(first)) = (ours, first) else {
                 continue;
