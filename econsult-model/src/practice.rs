@@ -4,7 +4,10 @@
 ///
 /// Three to ten letters and digits, normalised to upper case. A user may
 /// work at several practices, so every eConsult names the one it was sent
-/// to, and a save must go to that practice's SystmOne.
+/// to, and a save must go to that practice's SystmOne: record-sync checks,
+/// before it reads or writes anything for an eConsult, that SystmOne on the
+/// PC is logged on at an organisation with a site of this code, and waits
+/// until it is.
 ///
 /// ```
 /// use econsult_model::PracticeId;

@@ -210,6 +210,12 @@ impl Worker {
     }
 
     pub(crate) async fn run(mut self) {
+        // Ask which practice SystmOne is logged on at before the first
+        // save needs it, so that save is one call. A failure here is
+        // asked again when a save needs the answer.
+        if let Err(failure) = self.ask_practice().await {
+            debug!(cause = ?failure.cause, "could not yet ask which practice SystmOne is logged on at");
+        }
         loop {
             while let Ok(command) = self.commands.try_recv() {
                 if !self.take(command) {
@@ -391,39 +397,8 @@ impl Worker {
         let stale = self.practice.as_ref().is_none_or(|seen| {
             !names(seen) && seen.asked.elapsed() >= self.config.practice_recheck
         });
-        if stale {
-            let request = GetOrganisationMetaData {
-                logged_on_user_only: true,
-            };
-            match self
-                .api
-                .get_organisation_metadata_with(request, CallOptions::default())
-                .await
-            {
-                Ok(answered) => {
-                    self.practice = Some(PracticeSeen {
-                        asked: Instant::now(),
-                        connection: answered.connection,
-                        site_ids: answered
-                            .response
-                            .sites
-                            .iter()
-                            .map(|site| site.id.trim().to_owned())
-                            .collect(),
-                    });
-                }
-                Err(error) => {
-                    let read = SaveFailure::from_client(&error, false);
-                    return Ok(Err(SaveFailure::new(
-                        read.cause,
-                        read.retryable,
-                        format!(
-                            "could not ask SystmOne which practice it is logged on at: {}",
-                            read.detail
-                        ),
-                    )));
-                }
-            }
+        if stale && let Err(failure) = self.ask_practice().await {
+            return Ok(Err(failure));
         }
         let seen = self
             .practice
@@ -440,6 +415,45 @@ impl Worker {
                     "SystmOne is logged on at another practice (site {sites}), not the eConsult's practice {practice}; nothing was read or written"
                 ),
             )))
+        }
+    }
+
+    /// Asks SystmOne which practice it is logged on at, and keeps the
+    /// answer with the connection it came on.
+    async fn ask_practice(&mut self) -> Result<(), SaveFailure> {
+        let request = GetOrganisationMetaData {
+            logged_on_user_only: true,
+        };
+        match self
+            .api
+            .get_organisation_metadata_with(request, CallOptions::default())
+            .await
+        {
+            Ok(answered) => {
+                self.practice = Some(PracticeSeen {
+                    asked: Instant::now(),
+                    connection: answered.connection,
+                    site_ids: answered
+                        .response
+                        .sites
+                        .iter()
+                        .map(|site| site.id.trim().to_owned())
+                        .collect(),
+                });
+                Ok(())
+            }
+            Err(error) => {
+                self.saw(&error);
+                let read = SaveFailure::from_client(&error, false);
+                Err(SaveFailure::new(
+                    read.cause,
+                    read.retryable,
+                    format!(
+                        "could not ask SystmOne which practice it is logged on at: {}",
+                        read.detail
+                    ),
+                ))
+            }
         }
     }
 
