@@ -529,3 +529,44 @@ async fn an_engine_that_has_stopped_refuses_requests() {
         "nothing journalled"
     );
 }
+
+/// A person asks for a save again while one is failing for good (SystmOne
+/// refuses it permanently): the new request is theirs, made after the
+/// failing attempt began, and is carried out, not dropped with it.
+#[tokio::test(start_paused = true)]
+async fn a_save_asked_for_while_a_failing_one_runs_is_not_dropped() {
+    let practice = Practice::start(Throttle::Real).await;
+    let engine = practice.memory_engine().await;
+    let mut econsult = typical();
+    save_and_wait(&engine, &econsult).await;
+    // One new inbound message: a partial save of one entry.
+    let reply = message(
+        "in-2",
+        "2031-09-10T09:50:00",
+        true,
+        Channel::Email,
+        "Still sore.",
+    );
+    econsult.activity.push(reply).unwrap();
+    practice.mock.inject(
+        FaultRule::on::<UpdatePatientRecord>(Fault::Delay(Duration::from_secs(10))).times(1),
+    );
+    practice
+        .mock
+        .inject(FaultRule::on::<UpdatePatientRecord>(Fault::MessagingSettings).times(1));
+    engine
+        .save(econsult.clone(), patient_of(&econsult))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    // The practice fixes its messaging settings and presses Save again
+    // while the first attempt is still waiting for SystmOne.
+    engine
+        .save(econsult.clone(), patient_of(&econsult))
+        .await
+        .unwrap();
+    engine.idle().await;
+    practice.assert_each_once(&econsult);
+    let state = engine.state(&econsult.id).await.unwrap().unwrap();
+    assert_eq!(state.save(), &SaveState::Saved);
+}
