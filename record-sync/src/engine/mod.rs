@@ -60,6 +60,7 @@
 //! # Ok(()) }
 //! ```
 
+mod practice;
 mod worker;
 
 use std::collections::BTreeSet;
@@ -441,6 +442,7 @@ impl EngineBuilder {
             stopped: AtomicBool::new(false),
             owner: owner.clone(),
         });
+        let practice = practice::PracticeCheck::new(self.config.practice_recheck);
         let worker = worker::Worker {
             api: self.api,
             store: self.store,
@@ -454,7 +456,7 @@ impl EngineBuilder {
             queue: worker::Queue::default(),
             attempts: std::collections::HashMap::new(),
             lease: None,
-            practice: None,
+            practice,
             unsure: std::collections::HashMap::new(),
         };
         worker

@@ -5,15 +5,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use econsult_model::{EConsultId, PracticeId};
+use econsult_model::EConsultId;
 use systmone_client::client::{
-    CallOptions, ConnectionId, Error as ClientError, NotSentReason, Outcome, SystmOneApi,
+    CallOptions, ConnectionId, Error as ClientError, Outcome, SystmOneApi,
 };
-use systmone_client::proto::{Clinical, GetOrganisationMetaData, RecordState, UpdatePatientRecord};
+use systmone_client::proto::{Clinical, RecordState, UpdatePatientRecord};
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
+use super::practice::PracticeCheck;
 use super::{Command, EngineConfig, Progress, SaveReport};
 use crate::plan::{PlannedCall, plan_save};
 use crate::{
@@ -93,15 +94,6 @@ pub(crate) struct Held {
     renewed_at: Instant,
 }
 
-/// What SystmOne on this PC was logged on at, on one connection.
-#[derive(Debug, Clone)]
-pub(crate) struct PracticeSeen {
-    connection: ConnectionId,
-    site_ids: Vec<String>,
-    /// When SystmOne was asked.
-    asked: Instant,
-}
-
 pub(crate) struct Worker {
     pub(crate) api: Arc<dyn SystmOneApi>,
     pub(crate) store: Arc<dyn SyncStore>,
@@ -117,8 +109,8 @@ pub(crate) struct Worker {
     pub(crate) attempts: HashMap<EConsultId, u32>,
     /// The lease on the eConsult being worked on.
     pub(crate) lease: Option<Held>,
-    /// The practice SystmOne was last seen logged on at.
-    pub(crate) practice: Option<PracticeSeen>,
+    /// Which practice SystmOne is logged on at.
+    pub(crate) practice: PracticeCheck,
     /// What is known of open intents whose outcome is being looked for.
     pub(crate) unsure: HashMap<IntentKey, Unsure>,
 }
@@ -213,7 +205,7 @@ impl Worker {
         // Ask which practice SystmOne is logged on at before the first
         // save needs it, so that save is one call. A failure here is
         // asked again when a save needs the answer.
-        if let Err(failure) = self.ask_practice().await {
+        if let Err(failure) = self.practice.ask(self.api.as_ref()).await {
             debug!(cause = ?failure.cause, "could not yet ask which practice SystmOne is logged on at");
         }
         loop {
@@ -379,99 +371,6 @@ impl Worker {
         Ok(finished?)
     }
 
-    /// The connection on which SystmOne was seen logged on at `practice`;
-    /// `Err` (with the cause) when it is logged on elsewhere or could not
-    /// be asked. Asked once per connection.
-    async fn check_practice(
-        &mut self,
-        practice: &PracticeId,
-    ) -> Result<Result<ConnectionId, SaveFailure>, SyncError> {
-        let names = |seen: &PracticeSeen| {
-            seen.site_ids
-                .iter()
-                .any(|site| site.eq_ignore_ascii_case(practice.as_str()))
-        };
-        // A match holds for the connection; a mismatch is asked about again
-        // once `practice_recheck` has passed, so that eConsults waiting for
-        // their practice cost one question a while, not one each.
-        let stale = self.practice.as_ref().is_none_or(|seen| {
-            !names(seen) && seen.asked.elapsed() >= self.config.practice_recheck
-        });
-        if stale && let Err(failure) = self.ask_practice().await {
-            return Ok(Err(failure));
-        }
-        let seen = self
-            .practice
-            .as_ref()
-            .ok_or_else(|| SyncError::Store(StoreError::new("the practice check kept nothing")))?;
-        if names(seen) {
-            Ok(Ok(seen.connection))
-        } else {
-            let sites = seen.site_ids.join(", ");
-            Ok(Err(SaveFailure::new(
-                FailureCause::WrongPractice,
-                true,
-                format!(
-                    "SystmOne is logged on at another practice (site {sites}), not the eConsult's practice {practice}; nothing was read or written"
-                ),
-            )))
-        }
-    }
-
-    /// Asks SystmOne which practice it is logged on at, and keeps the
-    /// answer with the connection it came on.
-    async fn ask_practice(&mut self) -> Result<(), SaveFailure> {
-        let request = GetOrganisationMetaData {
-            logged_on_user_only: true,
-        };
-        match self
-            .api
-            .get_organisation_metadata_with(request, CallOptions::default())
-            .await
-        {
-            Ok(answered) => {
-                self.practice = Some(PracticeSeen {
-                    asked: Instant::now(),
-                    connection: answered.connection,
-                    site_ids: answered
-                        .response
-                        .sites
-                        .iter()
-                        .map(|site| site.id.trim().to_owned())
-                        .collect(),
-                });
-                Ok(())
-            }
-            Err(error) => {
-                self.saw(&error);
-                let read = SaveFailure::from_client(&error, false);
-                Err(SaveFailure::new(
-                    read.cause,
-                    read.retryable,
-                    format!(
-                        "could not ask SystmOne which practice it is logged on at: {}",
-                        read.detail
-                    ),
-                ))
-            }
-        }
-    }
-
-    /// Notes a client error: a call refused because the connection changed
-    /// means the practice must be checked again.
-    fn saw(&mut self, error: &ClientError) {
-        if matches!(
-            error,
-            ClientError::NotSent {
-                reason: NotSentReason::ConnectionChanged,
-                ..
-            }
-        ) || error.outcome() == Outcome::Unknown
-        {
-            self.practice = None;
-        }
-    }
-
     /// One eConsult, under its lease.
     async fn save(&mut self, id: &EConsultId) -> Result<Next, SyncError> {
         let Some(tracked) = self.store.load(id).await? else {
@@ -494,7 +393,11 @@ impl Worker {
         let open = self.store.open_intents(Some(id)).await?;
         let reads = u32::from(!open.is_empty());
         if !open.is_empty() {
-            let connection = match self.check_practice(&tracked.econsult.practice).await? {
+            let connection = match self
+                .practice
+                .check(self.api.as_ref(), &tracked.econsult.practice)
+                .await
+            {
                 Ok(connection) => connection,
                 Err(failure) => {
                     return self
@@ -685,7 +588,11 @@ impl Worker {
         };
         for call in plan.calls {
             self.renew().await?;
-            let connection = match self.check_practice(&tracked.econsult.practice).await? {
+            let connection = match self
+                .practice
+                .check(self.api.as_ref(), &tracked.econsult.practice)
+                .await
+            {
                 Ok(connection) => connection,
                 Err(failure) => {
                     attempt.failure = Some(failure.into());
@@ -793,7 +700,7 @@ impl Worker {
                     && (intent.items.len() == 1
                         || !matches!(error, ClientError::SystmOne { .. })) =>
             {
-                self.saw(&error);
+                self.practice.forget_if_reconnected(&error);
                 self.finish(&intent, &[]).await?;
                 return Ok(Sent::Failed(SaveFailure::from_client(&error, true).into()));
             }
@@ -801,7 +708,7 @@ impl Worker {
                 // No answer, an unreadable one, or an error answer to a call
                 // of several events (PROTOCOL.md §12.11 leaves open whether
                 // SystmOne kept some of them): look before sending again.
-                self.saw(&error);
+                self.practice.forget_if_reconnected(&error);
                 if matches!(error, ClientError::SystmOne { .. }) {
                     self.unsure.entry(key.clone()).or_default().refused =
                         Some(SaveFailure::from_client(&error, true));
@@ -811,7 +718,11 @@ impl Worker {
             }
         };
         attempt.reads += 1;
-        let connection = match self.check_practice(&tracked.econsult.practice).await? {
+        let connection = match self
+            .practice
+            .check(self.api.as_ref(), &tracked.econsult.practice)
+            .await
+        {
             Ok(connection) => connection,
             Err(failure) => return Ok(Sent::Failed(failure.into())),
         };
@@ -889,7 +800,7 @@ impl Worker {
         let record = match self.api.get_patient_record_with(request, options).await {
             Ok(answered) => answered.response,
             Err(error) => {
-                self.saw(&error);
+                self.practice.forget_if_reconnected(&error);
                 let read = SaveFailure::from_client(&error, false);
                 let cause = if read.retryable {
                     FailureCause::OutcomeUnknown
