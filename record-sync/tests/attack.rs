@@ -5,6 +5,24 @@
 //! Every oracle counts what a clinician would see in the mock's record
 //! (narrative text of the entries added through the API, or requests the
 //! mock received), never through record-sync's own marker parsing.
+//!
+//! Tests that FAIL on the code as it is (each says why in its doc):
+//!
+//! - `a_late_landing_and_a_read_lag_each_shorter_than_settle_write_it_twice`
+//! - `a_wall_clock_step_lets_a_second_process_take_over_while_the_first_still_sends`
+//! - `an_early_second_read_judged_after_a_pause_counts_as_settled`
+//! - `an_error_answer_to_a_one_event_call_that_kept_it_writes_it_twice`
+//!   (attacks a documented decision: ARCHITECTURE.md trusts an error
+//!   answer to a one-event call)
+//! - `a_practice_switch_that_keeps_the_connection_gets_the_next_save_written_to_it`
+//!   (attacks a documented assumption: a practice switch reconnects)
+//! - `relinking_the_patient_while_the_engine_writes_and_fails_alike_splits_the_econsult`
+//! - `a_stale_copy_saved_after_an_update_drops_the_newer_reply_for_good`
+//! - `a_record_left_open_for_an_hour_then_discarded_is_never_saved`
+//!
+//! The `control_*` tests and the rest hold: they are kept as regression
+//! tests (each control is the failing scenario minus the one ingredient
+//! that breaks it). `ATTACK_TRACE=1` logs the engine's steps.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
 mod support;
@@ -18,11 +36,13 @@ use chrono::{NaiveDateTime, TimeDelta};
 use econsult_model::{Channel, EConsult, EConsultId};
 use record_sync::{
     Change as StoreChange, Clock, Engine, Intent, IntentKey, Lease, LeaseToken, MemoryStore,
-    PlanConfig, SaveState, SavedItem, SqliteStore, StoreError, SyncError, SyncStore,
-    TokioClock, Tracked,
+    PlanConfig, SaveState, SavedItem, SqliteStore, StoreError, SyncError, SyncStore, TokioClock,
+    Tracked,
 };
 use support::*;
-use systmone_client::client::{Answered, CallOptions, Client, Error as ClientError, Priority, SystmOneApi};
+use systmone_client::client::{
+    Answered, CallOptions, Client, Error as ClientError, Priority, SystmOneApi,
+};
 use systmone_client::mock::{Fault, FaultRule, MockSystmOne, Organisation};
 use systmone_client::proto::*;
 
@@ -355,13 +375,21 @@ async fn control_a_read_lag_alone_shorter_than_settle_is_written_once() {
 /// 6 s in and resumes the save. The write lands 80 s after it is sent
 /// (less than `settle`). Returns the record's counts and when each write
 /// reached SystmOne.
-async fn two_processes_and_a_clock_step(step: Duration) -> (Vec<(&'static str, usize)>, Vec<Duration>) {
+async fn two_processes_and_a_clock_step(
+    step: Duration,
+) -> (Vec<(&'static str, usize)>, Vec<Duration>) {
     trace();
     let p = Practice::start(Throttle::Off).await;
     let clock = SteppedClock::new(p.start);
     let journal = p.journal();
-    let store_a = PausingStore::new(SqliteStore::open(&journal).unwrap().with_clock(clock.clone()));
-    let store_b = SqliteStore::open(&journal).unwrap().with_clock(clock.clone());
+    let store_a = PausingStore::new(
+        SqliteStore::open(&journal)
+            .unwrap()
+            .with_clock(clock.clone()),
+    );
+    let store_b = SqliteStore::open(&journal)
+        .unwrap()
+        .with_clock(clock.clone());
     let engine_a = p
         .engine(store_a.clone(), "pc-1")
         .clock(clock.clone())
@@ -469,7 +497,10 @@ async fn control_a_practice_switch_with_a_reconnect_writes_nothing_there() {
     p.mock.drop_connections();
     let writes_before = p.mock.count::<UpdatePatientRecord>();
     let other = sample("04-fit-note");
-    engine.save(other.clone(), patient_of(&other)).await.unwrap();
+    engine
+        .save(other.clone(), patient_of(&other))
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_secs(10 * 60)).await;
     assert_eq!(p.mock.count::<UpdatePatientRecord>(), writes_before);
     p.mock.set_organisation(ours);
@@ -532,9 +563,8 @@ async fn relinking_the_patient_while_the_engine_writes_and_fails_alike_splits_th
         ..HookedApi::new(&p.client)
     };
     let store = SlowStore::new(MemoryStore::new());
-    let config = test_config().with_plan(
-        PlanConfig::default().with_max_events_per_call(NonZeroUsize::new(1).unwrap()),
-    );
+    let config = test_config()
+        .with_plan(PlanConfig::default().with_max_events_per_call(NonZeroUsize::new(1).unwrap()));
     let engine = Engine::builder(api, store.clone(), p.spool())
         .owner("pc-1")
         .clock(p.clock)
@@ -546,7 +576,10 @@ async fn relinking_the_patient_while_the_engine_writes_and_fails_alike_splits_th
     engine.save(econsult.clone(), patient_a).await.unwrap();
     tokio::time::sleep(Duration::from_secs(1)).await;
     let state = engine.state(&econsult.id).await.unwrap().unwrap();
-    assert!(matches!(state.save(), SaveState::Failed { .. }), "{state:?}");
+    assert!(
+        matches!(state.save(), SaveState::Failed { .. }),
+        "{state:?}"
+    );
 
     // A person re-links the eConsult to patient B; the journal is slow.
     store.slow_next_open_intents(Duration::from_secs(100));
@@ -776,10 +809,14 @@ async fn forged_markers_in_patient_text_never_count() {
             FaultRule::on_nth_call::<UpdatePatientRecord>(n, Fault::DropBeforeProcessing).times(1),
         );
     }
-    let config = test_config().with_plan(
-        PlanConfig::default().with_max_events_per_call(NonZeroUsize::new(1).unwrap()),
-    );
-    let engine = p.engine(MemoryStore::new(), "pc-1").config(config).start().await.unwrap();
+    let config = test_config()
+        .with_plan(PlanConfig::default().with_max_events_per_call(NonZeroUsize::new(1).unwrap()));
+    let engine = p
+        .engine(MemoryStore::new(), "pc-1")
+        .config(config)
+        .start()
+        .await
+        .unwrap();
     save_and_wait(&engine, &econsult).await;
     settle_everything().await;
     engine.idle().await;
@@ -793,7 +830,11 @@ async fn forged_markers_in_patient_text_never_count() {
     // The attack was made: the forgeries are in the record as text, and
     // the engine had to look for lost entries in it.
     let record = p.mock.record(&nhs).unwrap();
-    assert!(record.narrative_lines().any(|l| l.contains(&forged("activity/m2"))));
+    assert!(
+        record
+            .narrative_lines()
+            .any(|l| l.contains(&forged("activity/m2")))
+    );
     assert!(p.mock.count::<GetPatientRecord>() >= 4);
 }
 
@@ -806,8 +847,20 @@ async fn prefix_ids_of_two_econsults_of_one_patient_are_told_apart() {
     let mut first = typical();
     first.id = EConsultId::new("EC-5").unwrap();
     first.activity = econsult_model::ActivityLog::new(vec![
-        message("m1", "2031-09-09T10:00:00", false, Channel::Sms, "Apples (EC-5, m1)."),
-        message("m1.1", "2031-09-09T10:30:00", true, Channel::Sms, "Bananas (EC-5, m1.1)."),
+        message(
+            "m1",
+            "2031-09-09T10:00:00",
+            false,
+            Channel::Sms,
+            "Apples (EC-5, m1).",
+        ),
+        message(
+            "m1.1",
+            "2031-09-09T10:30:00",
+            true,
+            Channel::Sms,
+            "Bananas (EC-5, m1.1).",
+        ),
     ])
     .unwrap();
     let mut second = first.clone();
@@ -822,18 +875,27 @@ async fn prefix_ids_of_two_econsults_of_one_patient_are_told_apart() {
     .unwrap();
     let engine = p.memory_engine().await;
     save_and_wait(&engine, &first).await;
-    p.mock.inject(
-        FaultRule::on::<UpdatePatientRecord>(Fault::DropBeforeProcessing).times(2),
-    );
+    p.mock
+        .inject(FaultRule::on::<UpdatePatientRecord>(Fault::DropBeforeProcessing).times(2));
     save_and_wait(&engine, &second).await;
     settle_everything().await;
     engine.idle().await;
     let nhs = nhs_of(&first);
-    for text in ["Apples (EC-5, m1).", "Bananas (EC-5, m1.1).", "Cherries (EC-5.1, m1)."] {
+    for text in [
+        "Apples (EC-5, m1).",
+        "Bananas (EC-5, m1.1).",
+        "Cherries (EC-5.1, m1).",
+    ] {
         assert_eq!(entries_showing(&p.mock, &nhs, text), 1, "{text}");
     }
-    assert_eq!(entries_showing(&p.mock, &nhs, "Online consultation EC-5.1 submitted"), 1);
-    assert_eq!(entries_showing(&p.mock, &nhs, "Online consultation EC-5 submitted"), 1);
+    assert_eq!(
+        entries_showing(&p.mock, &nhs, "Online consultation EC-5.1 submitted"),
+        1
+    );
+    assert_eq!(
+        entries_showing(&p.mock, &nhs, "Online consultation EC-5 submitted"),
+        1
+    );
 }
 
 /// A save sent just before midnight by a PC whose clock is 14 minutes
@@ -844,7 +906,11 @@ async fn midnight_with_skew(pc_behind: bool) -> Vec<(&'static str, usize)> {
     let start: NaiveDateTime = "2031-09-10T23:59:30".parse().unwrap();
     let p = Practice::start_at(Throttle::Real, start).await;
     let skew = TimeDelta::minutes(14);
-    let pc = if pc_behind { start - skew } else { start + skew };
+    let pc = if pc_behind {
+        start - skew
+    } else {
+        start + skew
+    };
     p.mock.set_read_lag(Duration::from_secs(30));
     p.mock.inject(
         FaultRule::on::<UpdatePatientRecord>(Fault::LandLate(Duration::from_secs(60))).times(1),
@@ -869,4 +935,262 @@ async fn midnight_with_the_pc_clock_behind_holds() {
 #[tokio::test(start_paused = true)]
 async fn midnight_with_the_pc_clock_ahead_holds() {
     assert_once(&midnight_with_skew(false).await);
+}
+
+/// The engine is shut down while it waits for `settle` after a lost
+/// answer (the write landed, reads lag 100 s), and a new engine starts on
+/// the same journal 10 s later. (Held: the new engine's first read starts
+/// its own settle wait.)
+#[tokio::test(start_paused = true)]
+async fn an_engine_restarted_during_the_settle_wait_writes_once() {
+    let p = Practice::start(Throttle::Off).await;
+    p.mock.set_read_lag(Duration::from_secs(100));
+    p.mock
+        .inject(FaultRule::on::<UpdatePatientRecord>(Fault::DropAfterProcessing).times(1));
+    let store = MemoryStore::new();
+    let engine = p.engine(store.clone(), "pc-1").start().await.unwrap();
+    let econsult = typical();
+    engine
+        .save(econsult.clone(), patient_of(&econsult))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    engine.shutdown().await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let again = p.engine(store, "pc-1").start().await.unwrap();
+    settle_everything().await;
+    again.idle().await;
+    assert_typical_once(&p, &econsult);
+}
+
+/// The same with a crash (abort: the lease is not released) and a second
+/// PC's engine resuming the journal. (Held.)
+#[tokio::test(start_paused = true)]
+async fn an_engine_crashing_during_the_settle_wait_is_resumed_once_by_another_pc() {
+    let p = Practice::start(Throttle::Off).await;
+    p.mock.set_read_lag(Duration::from_secs(100));
+    p.mock
+        .inject(FaultRule::on::<UpdatePatientRecord>(Fault::DropAfterProcessing).times(1));
+    let store = MemoryStore::new();
+    let engine = p.engine(store.clone(), "pc-1").start().await.unwrap();
+    let econsult = typical();
+    engine
+        .save(econsult.clone(), patient_of(&econsult))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    engine.abort();
+    let client_b = p.another_client().await;
+    let other = p.engine_on(&client_b, store, "pc-2").start().await.unwrap();
+    settle_everything().await;
+    other.idle().await;
+    assert_typical_once(&p, &econsult);
+}
+
+/// Near midnight, the reconciling read after a lost answer stalls in
+/// SystmOne for 100 s (the client waits 120 s for such a read), longer
+/// than the 90 s lease; a second PC's engine starts meanwhile and
+/// takes the eConsult over. (Held: the stale engine's conclusions are
+/// fenced off.)
+#[tokio::test(start_paused = true)]
+async fn a_reconciling_read_outliving_the_lease_while_another_pc_takes_over_writes_once() {
+    trace();
+    // Near midnight the read asks for three days, which is not exempt from
+    // the 30-second rule: the client waits up to 120 s for it.
+    let p = Practice::start_at(Throttle::Off, "2031-09-10T23:56:00".parse().unwrap()).await;
+    p.mock
+        .inject(FaultRule::on::<UpdatePatientRecord>(Fault::DropBeforeProcessing).times(1));
+    // The first engine's second read (its settled one) stalls.
+    p.mock.inject(
+        FaultRule::on_nth_call::<GetPatientRecord>(2, Fault::Stall(Duration::from_secs(100)))
+            .times(1),
+    );
+    let store = MemoryStore::new();
+    let engine = p.engine(store.clone(), "pc-1").start().await.unwrap();
+    let econsult = typical();
+    engine
+        .save(econsult.clone(), patient_of(&econsult))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(215)).await;
+    let client_b = p.another_client().await;
+    let other = p.engine_on(&client_b, store, "pc-2").start().await.unwrap();
+    settle_everything().await;
+    engine.idle().await;
+    other.idle().await;
+    assert_typical_once(&p, &econsult);
+}
+
+/// A journal whose next `renew_lease` fails (a disk error, not a lost
+/// lease) once armed.
+#[derive(Debug, Clone)]
+struct FlakyRenewStore {
+    inner: MemoryStore,
+    fail_next_renew: Arc<Mutex<bool>>,
+}
+
+#[async_trait::async_trait]
+impl SyncStore for FlakyRenewStore {
+    async fn load(&self, econsult: &EConsultId) -> Result<Option<Tracked>, StoreError> {
+        self.inner.load(econsult).await
+    }
+    async fn change(
+        &self,
+        econsult: &EConsultId,
+        fence: Option<&LeaseToken>,
+        change: StoreChange,
+    ) -> Result<Tracked, SyncError> {
+        self.inner.change(econsult, fence, change).await
+    }
+    async fn begin_intent(&self, intent: &Intent, fence: &LeaseToken) -> Result<(), StoreError> {
+        // The next renew (the reconciling read's, after the lost answer)
+        // fails.
+        *self.fail_next_renew.lock().unwrap() = true;
+        self.inner.begin_intent(intent, fence).await
+    }
+    async fn finish_intent(
+        &self,
+        key: &IntentKey,
+        landed: &[SavedItem],
+        fence: &LeaseToken,
+    ) -> Result<(), StoreError> {
+        self.inner.finish_intent(key, landed, fence).await
+    }
+    async fn open_intents(&self, econsult: Option<&EConsultId>) -> Result<Vec<Intent>, StoreError> {
+        self.inner.open_intents(econsult).await
+    }
+    async fn saved_items(&self, econsult: &EConsultId) -> Result<Vec<SavedItem>, StoreError> {
+        self.inner.saved_items(econsult).await
+    }
+    async fn with_work(&self) -> Result<Vec<EConsultId>, StoreError> {
+        self.inner.with_work().await
+    }
+    async fn acquire_lease(
+        &self,
+        econsult: &EConsultId,
+        owner: &str,
+        ttl: Duration,
+    ) -> Result<Lease, StoreError> {
+        self.inner.acquire_lease(econsult, owner, ttl).await
+    }
+    async fn renew_lease(&self, lease: &LeaseToken, ttl: Duration) -> Result<(), StoreError> {
+        let fail = std::mem::take(&mut *self.fail_next_renew.lock().unwrap());
+        if fail {
+            return Err(StoreError::new("disk I/O error (injected)"));
+        }
+        self.inner.renew_lease(lease, ttl).await
+    }
+    async fn release_lease(&self, lease: &LeaseToken) -> Result<(), StoreError> {
+        self.inner.release_lease(lease).await
+    }
+}
+
+/// Every call's answer is lost once after landing (reads lag 100 s), and
+/// the renew before each reconciling read fails. (Held: the save is left
+/// "saving", found interrupted, and reconciled before anything is sent.)
+#[tokio::test(start_paused = true)]
+async fn a_failing_renew_after_a_lost_answer_writes_once() {
+    let p = Practice::start(Throttle::Off).await;
+    p.mock.set_read_lag(Duration::from_secs(100));
+    p.mock
+        .inject(FaultRule::on::<UpdatePatientRecord>(Fault::DropAfterProcessing).times(2));
+    let store = FlakyRenewStore {
+        inner: MemoryStore::new(),
+        fail_next_renew: Arc::default(),
+    };
+    let engine = p.engine(store, "pc-1").start().await.unwrap();
+    let econsult = typical();
+    save_and_wait(&engine, &econsult).await;
+    settle_everything().await;
+    engine.idle().await;
+    assert_typical_once(&p, &econsult);
+}
+
+/// New activity arrives (update) while a slow write is in flight; the
+/// eConsult is then completed with "update the clinical system" on.
+/// (Held: the activity is saved before it completes.)
+#[tokio::test(start_paused = true)]
+async fn activity_arriving_during_a_slow_write_is_saved_on_completion() {
+    let p = Practice::start(Throttle::Off).await;
+    p.mock.inject(
+        FaultRule::on::<UpdatePatientRecord>(Fault::Delay(Duration::from_secs(20))).times(1),
+    );
+    let engine = p.memory_engine().await;
+    let v1 = typical();
+    engine.save(v1.clone(), patient_of(&v1)).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let mut v2 = v1.clone();
+    v2.activity
+        .push(message(
+            "m4",
+            "2031-09-10T08:30:00",
+            true,
+            Channel::Email,
+            "Late reply during the write.",
+        ))
+        .unwrap();
+    engine.update(v2).await.unwrap();
+    engine.complete(&v1.id, true).await.unwrap();
+    settle_everything().await;
+    engine.idle().await;
+    assert_typical_once(&p, &v1);
+    assert_eq!(
+        entries_showing(&p.mock, &nhs_of(&v1), "Late reply during the write."),
+        1
+    );
+    let state = engine.state(&v1.id).await.unwrap().unwrap();
+    assert_eq!(state.status(), econsult_model::Status::Completed);
+}
+
+// =====================================================================
+// Nothing twice: an error answer to a one-event call
+// =====================================================================
+
+/// The eConsult is saved; then the patient replies (one inbound message:
+/// a partial save of a single event, the commonest save there is). SystmOne
+/// keeps the event and answers a temporary error (the mock's
+/// `PartialCommit`: "a request with n events or fewer is written whole and
+/// still gets the error"). For a call of several events the engine looks
+/// in the record before sending again; for a call of one event it takes
+/// the error as "not written" and sends it again.
+#[tokio::test(start_paused = true)]
+async fn an_error_answer_to_a_one_event_call_that_kept_it_writes_it_twice() {
+    let p = Practice::start(Throttle::Off).await;
+    let engine = p.memory_engine().await;
+    let v1 = typical();
+    save_and_wait(&engine, &v1).await;
+    let mut v2 = v1.clone();
+    v2.activity
+        .push(message(
+            "m4",
+            "2031-09-10T08:30:00",
+            true,
+            Channel::Email,
+            "It is worse again this morning.",
+        ))
+        .unwrap();
+    p.mock
+        .inject(FaultRule::on::<UpdatePatientRecord>(Fault::PartialCommit(1)).times(1));
+    save_and_wait(&engine, &v2).await;
+    settle_everything().await;
+    engine.idle().await;
+    assert_eq!(
+        entries_showing(&p.mock, &nhs_of(&v2), "It is worse again this morning."),
+        1
+    );
+}
+
+/// Control (holds): the same fault on a call of several events is looked
+/// for in the record and not sent again.
+#[tokio::test(start_paused = true)]
+async fn control_an_error_answer_to_a_several_event_call_that_kept_them_writes_once() {
+    let p = Practice::start(Throttle::Off).await;
+    let engine = p.memory_engine().await;
+    let econsult = typical();
+    p.mock
+        .inject(FaultRule::on::<UpdatePatientRecord>(Fault::PartialCommit(4)).times(1));
+    save_and_wait(&engine, &econsult).await;
+    settle_everything().await;
+    engine.idle().await;
+    assert_typical_once(&p, &econsult);
 }
