@@ -19,6 +19,7 @@
 //! - `relinking_the_patient_while_the_engine_writes_and_fails_alike_splits_the_econsult`
 //! - `a_stale_copy_saved_after_an_update_drops_the_newer_reply_for_good`
 //! - `a_record_left_open_for_an_hour_then_discarded_is_never_saved`
+//! - `a_save_left_saving_by_a_crashed_pc_is_not_resumed_when_asked_on_another`
 //!
 //! The `control_*` tests and the rest hold: they are kept as regression
 //! tests (each control is the failing scenario minus the one ingredient
@@ -1193,4 +1194,45 @@ async fn control_an_error_answer_to_a_several_event_call_that_kept_them_writes_o
     settle_everything().await;
     engine.idle().await;
     assert_typical_once(&p, &econsult);
+}
+
+// =====================================================================
+// Nothing lost: a save left "saving" by a crashed PC
+// =====================================================================
+
+/// Two PCs share a journal, both engines running. PC 1 crashes in the
+/// middle of a save (its intent journalled, its call not yet sent). On
+/// PC 2 a person sees the eConsult "saving" for ever and presses "save":
+/// the request is journalled, but an eConsult journalled as saving does
+/// not "want a save", so PC 2's engine is never told, and only an engine
+/// start-up would resume it. Half an hour later nothing is in the record.
+#[tokio::test(start_paused = true)]
+async fn a_save_left_saving_by_a_crashed_pc_is_not_resumed_when_asked_on_another() {
+    let p = Practice::start(Throttle::Off).await;
+    let journal = PausingStore::new(MemoryStore::new());
+    let a = p.engine(journal.clone(), "pc-1").start().await.unwrap();
+    let client_b = p.another_client().await;
+    let b = p
+        .engine_on(&client_b, journal.clone(), "pc-2")
+        .start()
+        .await
+        .unwrap();
+    let econsult = typical();
+    journal.pause_after_next_intent(Duration::from_secs(600));
+    a.save(econsult.clone(), patient_of(&econsult))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    a.abort();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    b.save(econsult.clone(), patient_of(&econsult))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(30 * 60)).await;
+    let state = b.state(&econsult.id).await.unwrap().unwrap();
+    let counts = typical_counts(&p, &econsult);
+    assert!(
+        counts.iter().all(|(_, n)| *n == 1),
+        "asked on PC 2 half an hour ago, the eConsult is not in the record: {counts:?}; the journal says {state:?}"
+    );
 }
