@@ -22,6 +22,27 @@ pub enum SyncError {
         /// The eConsult.
         econsult: EConsultId,
     },
+    /// The eConsult given is an older copy than the one the engine has: it
+    /// lacks activity the engine already knows, which taking it would drop
+    /// unsaved.
+    #[error(
+        "eConsult {econsult} is an older copy than the one already given to the engine ({missing} activity entries missing); load its latest content and try again"
+    )]
+    Outdated {
+        /// The eConsult.
+        econsult: EConsultId,
+        /// How many known activity entries it lacks.
+        missing: usize,
+    },
+    /// The eConsult names another practice than it did when its saving
+    /// began.
+    #[error(
+        "eConsult {econsult} now names another practice, but saving it to its first practice has begun; it is never moved between practices: correct it in SystmOne"
+    )]
+    PracticeChanged {
+        /// The eConsult.
+        econsult: EConsultId,
+    },
     /// The engine has never been given this eConsult.
     #[error("eConsult {0} is not known to the engine; save it first")]
     NotTracked(EConsultId),

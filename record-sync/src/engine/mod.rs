@@ -36,10 +36,16 @@
 //! - The journal's clock (not the engines') judges lease expiry: one PC's
 //!   clock for SQLite, the database server's for a shared database.
 //! - A write sent under a lease is answered or times out within
-//!   [`write_timeout`](EngineConfig::write_timeout); a write SystmOne still
-//!   commits more than [`settle`](EngineConfig::settle) after its answer
-//!   was lost could be written twice (nothing can tell it from one that
-//!   never will).
+//!   [`write_timeout`](EngineConfig::write_timeout); a write that becomes
+//!   readable (lands, and its read lag passes) more than
+//!   [`settle`](EngineConfig::settle) after its answer was lost could be
+//!   written twice (nothing can tell it from one that never will).
+//! - The journal's clock is not stepped forward by more than a few
+//!   seconds while a save is in flight: a step shortens leases by the
+//!   store's judgement while the holder, counting on its own monotonic
+//!   clock, may still send.
+//! - An error answer to a call of one event means SystmOne kept nothing of
+//!   it (for several events it is looked for first).
 //! - SystmOne's clock is within
 //!   [`clock_tolerance`](EngineConfig::clock_tolerance) of the PC's.
 //! - Switching SystmOne to another practice re-establishes the connection
@@ -70,7 +76,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use econsult_model::{AttachmentPolicy, EConsult, EConsultId, Status};
+use econsult_model::{ActivityId, AttachmentPolicy, EConsult, EConsultId, Status};
 use systmone_client::client::{Client, Priority, SystmOneApi};
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
@@ -154,12 +160,15 @@ pub struct EngineConfig {
     pub write_timeout: Duration,
     /// After a save whose outcome is unknown, how long the engine waits
     /// before reading the record a second time (default 2 minutes). Items
-    /// are sent again only when two reads this far apart both miss them:
+    /// are sent again only when two reads this far apart (from the first
+    /// read's answer to the second read's sending) both miss them:
     /// SystmOne's reads lag its writes, and a write can still commit after
-    /// its answer was lost. Two minutes covers the "couple of minutes" the
-    /// practice sees before saved content shows, and a write still being
-    /// processed after the 30-second write timeout; it is paid only after
-    /// a lost answer, never on the normal path.
+    /// its answer was lost. It must cover the two together: how late a
+    /// write may still land after the first read, plus how long a landed
+    /// write may stay unreadable. Two minutes covers the "couple of
+    /// minutes" the practice sees before saved content shows, or a write
+    /// still being processed after the 30-second write timeout; it is paid
+    /// only after a lost answer, never on the normal path.
     pub settle: Duration,
     /// How far SystmOne's clock may be from this PC's (default 15
     /// minutes). Reconciliation reads only today's entries (a read
@@ -516,7 +525,32 @@ fn content_ids(econsult: &EConsult) -> BTreeSet<ItemKey> {
 }
 
 /// Takes a new snapshot of a tracked eConsult, noting new activity.
+///
+/// Refused when it is an older copy (it lacks activity the journal has:
+/// taking it would drop that activity unsaved), or when it names another
+/// practice once a save has started (what is in one practice's records is
+/// not followed by the rest into another's).
 fn take_snapshot(tracked: &mut Tracked, econsult: EConsult) -> Result<(), SyncError> {
+    let known: BTreeSet<&ActivityId> = econsult.activity.iter().map(|a| &a.id).collect();
+    let missing = tracked
+        .econsult
+        .activity
+        .iter()
+        .filter(|a| !known.contains(&a.id))
+        .count();
+    if missing > 0 {
+        return Err(SyncError::Outdated {
+            econsult: econsult.id.clone(),
+            missing,
+        });
+    }
+    if econsult.practice != tracked.econsult.practice
+        && !matches!(tracked.state.save(), crate::SaveState::NotSaved)
+    {
+        return Err(SyncError::PracticeChanged {
+            econsult: econsult.id.clone(),
+        });
+    }
     let before = content_ids(&tracked.econsult);
     let has_new = content_ids(&econsult).iter().any(|id| !before.contains(id));
     if has_new {
@@ -587,7 +621,9 @@ impl Engine {
             }
             _ => true,
         };
-        let seen = before.map(|t| t.state);
+        // What was seen: a save started since (even one that ended in a
+        // state that looks the same) makes the change refused.
+        let seen = before.map(|t| t.saves_started);
         let tracked = store
             .change(
                 &id,
@@ -599,10 +635,11 @@ impl Engine {
                         patient,
                         save_requested: true,
                         requests: 1,
+                        saves_started: 0,
                     }),
                     Some(mut tracked) => {
                         if tracked.patient != patient {
-                            if !untouched || seen.as_ref() != Some(&tracked.state) {
+                            if !untouched || seen != Some(tracked.saves_started) {
                                 return Err(SyncError::PatientChanged {
                                     econsult: tracked.econsult.id.clone(),
                                 });
@@ -800,7 +837,11 @@ impl Engine {
 
     fn changed(&self, tracked: Tracked) {
         let id = tracked.econsult.id.clone();
-        let wants = tracked.wants_save();
+        // A save journalled as under way may be another engine's live one,
+        // or one a crash left: the worker waits for its lease to tell.
+        let saving = tracked.save_requested
+            && matches!(tracked.state.save(), crate::SaveState::Saving { .. });
+        let wants = tracked.wants_save() || saving;
         let _ = self.shared.progress.send(Progress {
             econsult: id.clone(),
             state: tracked.state,

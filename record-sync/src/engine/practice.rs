@@ -87,8 +87,10 @@ impl PracticeCheck {
     }
 
     async fn ask_again(&mut self, api: &dyn SystmOneApi) -> Result<&Seen, SaveFailure> {
+        // Every site of the organisation, not only the one the user is at:
+        // a user at a branch site is still logged on at the practice.
         let request = GetOrganisationMetaData {
-            logged_on_user_only: true,
+            logged_on_user_only: false,
         };
         match api
             .get_organisation_metadata_with(request, CallOptions::default())

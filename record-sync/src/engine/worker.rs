@@ -436,7 +436,9 @@ impl Worker {
         let started = Instant::now();
         let tracked = self
             .change(id, |t| {
-                t.state.apply(Transition::SaveStarted).map_err(Into::into)
+                t.state.apply(Transition::SaveStarted)?;
+                t.saves_started += 1;
+                Ok(())
             })
             .await?;
         let requests_at_start = tracked.requests;
@@ -504,15 +506,19 @@ impl Worker {
         // make hopeless: it resumes whenever SystmOne is logged on there,
         // and it does not use up the attempts of the failures that are.
         let waiting_for_practice = failure.cause == FailureCause::WrongPractice;
+        // Likewise a record a user has open in SystmOne: the save waits for
+        // them to save or close it, however long that takes.
+        let waiting_for_person =
+            waiting_for_practice || failure.cause == FailureCause::NotCommitted;
         let attempt = {
             let n = self.attempts.entry(id.clone()).or_insert(0);
-            if !waiting_for_practice {
+            if !waiting_for_person {
                 *n += 1;
             }
             (*n).max(1)
         };
-        let again = failure.retryable
-            && (attempt <= self.config.retry.max_attempts || waiting_for_practice);
+        let again =
+            failure.retryable && (attempt <= self.config.retry.max_attempts || waiting_for_person);
         let after = after.or(waiting_for_practice.then_some(self.config.practice_recheck));
         let retry_in = again.then(|| after.unwrap_or_else(|| self.config.retry.delay(attempt)));
         let saved = self.saved_keys(id).await?;
@@ -797,6 +803,10 @@ impl Worker {
             self.config.clock_tolerance,
         );
         let options = CallOptions::default().on_connection(connection);
+        // The read shows the record as it was at some moment after this:
+        // the time two reads are apart is measured from this one's start
+        // to the earlier one's answer, never from when an answer came.
+        let read_sent = Instant::now();
         let record = match self.api.get_patient_record_with(request, options).await {
             Ok(answered) => answered.response,
             Err(error) => {
@@ -853,23 +863,26 @@ impl Worker {
             let complete = landed.len() == intent.items.len();
             let known = self.unsure.entry(intent.key.clone()).or_default();
             let first_miss = *known.first_miss.get_or_insert(now);
-            let settled = now.duration_since(first_miss) >= self.config.settle;
+            let settled = read_sent.saturating_duration_since(first_miss) >= self.config.settle;
             if !complete && settled {
                 refused = refused.or_else(|| known.refused.clone());
             }
             if !complete && !settled {
-                let left = self.config.settle - now.duration_since(first_miss);
+                let left = self
+                    .config
+                    .settle
+                    .saturating_sub(now.duration_since(first_miss));
                 info!(intent = %intent.key, found = landed.len(), of = intent.items.len(), "a save is not (all) in the record yet; looking again after the settle time");
                 wait = Some(wait.map_or(left, |w| w.max(left)));
                 continue;
             }
+            self.finish(intent, &landed).await?;
             info!(
                 intent = %intent.key,
                 found = landed.len(),
                 of = intent.items.len(),
                 "reconciled a save with the record"
             );
-            self.finish(intent, &landed).await?;
             total += landed.len();
         }
         Ok(Ok(Reconciled {

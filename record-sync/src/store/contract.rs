@@ -16,6 +16,7 @@ fn tracked() -> Tracked {
         econsult,
         save_requested: true,
         requests: 1,
+        saves_started: 0,
     }
 }
 

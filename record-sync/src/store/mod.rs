@@ -30,7 +30,11 @@
 //! by **the store's clock** alone (the process's monotonic clock for
 //! [`MemoryStore`], the PC's clock for [`SqliteStore`], the database
 //! server's for a server database), never by an engine's: a PC whose clock
-//! is minutes off neither steals a live lease nor keeps a dead one.
+//! is minutes off neither steals a live lease nor keeps a dead one. The
+//! assumption is that this one clock is not stepped forward while a save
+//! is in flight: the holder stops sending by its own monotonic clock, so a
+//! forward step of the store's clock lets another engine in that much
+//! early.
 
 mod memory;
 #[cfg(feature = "sqlite")]
@@ -165,6 +169,12 @@ pub struct Tracked {
     /// How many saves have been asked for: a save that ends with more asked
     /// for than when it started leaves `save_requested` set.
     pub requests: u64,
+    /// How many saves the engines have started: anything sent for the
+    /// eConsult was sent by one of them, so a count that has not moved
+    /// since a check proves nothing was sent in between (a state that
+    /// merely looks the same does not).
+    #[serde(default)]
+    pub saves_started: u64,
 }
 
 impl Tracked {

@@ -52,7 +52,8 @@ const MIGRATIONS: &[&str] = &[
     // keeps its row and generation, with an empty owner), and intents keep
     // the local time they were sent, for the read window around midnight.
     "ALTER TABLE leases ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
-     ALTER TABLE intents ADD COLUMN sent_at TEXT;",
+     ALTER TABLE intents ADD COLUMN sent_at TEXT;
+     ALTER TABLE econsults ADD COLUMN saves_started INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// A [`SyncStore`] in an SQLite file on **one PC**, created on first use.
@@ -258,23 +259,36 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
 }
 
 fn load_tracked(connection: &Connection, id: &str) -> Result<Option<Tracked>, StoreError> {
-    let row: Option<(String, String, String, bool, i64)> = connection
+    let row: Option<(String, String, String, bool, i64, i64)> = connection
         .query_row(
-            "SELECT patient, content, state, save_requested, requests FROM econsults WHERE id = ?1",
+            "SELECT patient, content, state, save_requested, requests, saves_started
+             FROM econsults WHERE id = ?1",
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
         )
         .optional()
         .map_err(sql_error("could not read an eConsult"))?;
-    row.map(|(patient, content, state, save_requested, requests)| {
-        Ok(Tracked {
-            patient: from_json("patient", &patient)?,
-            econsult: from_json("eConsult", &content)?,
-            state: from_json("state", &state)?,
-            save_requested,
-            requests: u64::try_from(requests).unwrap_or(0),
-        })
-    })
+    row.map(
+        |(patient, content, state, save_requested, requests, saves_started)| {
+            Ok(Tracked {
+                patient: from_json("patient", &patient)?,
+                econsult: from_json("eConsult", &content)?,
+                state: from_json("state", &state)?,
+                save_requested,
+                requests: u64::try_from(requests).unwrap_or(0),
+                saves_started: u64::try_from(saves_started).unwrap_or(0),
+            })
+        },
+    )
     .transpose()
 }
 
@@ -358,10 +372,11 @@ impl SyncStore for SqliteStore {
             let current = load_tracked(&tx, &id)?;
             let next = change(current)?;
             tx.execute(
-                "INSERT INTO econsults (id, patient, content, state, save_requested, requests, wants_work)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                "INSERT INTO econsults
+                     (id, patient, content, state, save_requested, requests, wants_work, saves_started)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (id) DO UPDATE SET patient = ?2, content = ?3, state = ?4,
-                     save_requested = ?5, requests = ?6, wants_work = ?7",
+                     save_requested = ?5, requests = ?6, wants_work = ?7, saves_started = ?8",
                 params![
                     id,
                     json(&next.patient)?,
@@ -371,6 +386,7 @@ impl SyncStore for SqliteStore {
                     i64::try_from(next.requests).unwrap_or(i64::MAX),
                     next.wants_save()
                         || matches!(next.state.save(), crate::SaveState::Saving { .. }),
+                    i64::try_from(next.saves_started).unwrap_or(i64::MAX),
                 ],
             )
             .map_err(sql_error("could not write an eConsult"))?;
@@ -724,7 +740,7 @@ mod tests {
         store
             .lock()
             .execute(
-                "INSERT INTO econsults VALUES ('EC-1', 'not json', '{}', '{}', 0, 0, 0)",
+                "INSERT INTO econsults VALUES ('EC-1', 'not json', '{}', '{}', 0, 0, 0, 0)",
                 [],
             )
             .unwrap();
