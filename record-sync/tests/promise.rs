@@ -570,3 +570,35 @@ async fn a_save_asked_for_while_a_failing_one_runs_is_not_dropped() {
     let state = engine.state(&econsult.id).await.unwrap().unwrap();
     assert_eq!(state.save(), &SaveState::Saved);
 }
+
+/// SystmOne refuses a save of several entries for good; while the engine
+/// is still reading the record to see whether any of it was kept, a
+/// person (who has put the cause right) asks again. Their request is not
+/// dropped with the refusal.
+#[tokio::test(start_paused = true)]
+async fn a_save_asked_for_while_a_refusal_is_looked_into_is_not_dropped() {
+    let practice = Practice::start(Throttle::Real).await;
+    let engine = practice.memory_engine().await;
+    let econsult = typical();
+    practice
+        .mock
+        .inject(FaultRule::on::<UpdatePatientRecord>(Fault::PermanentError).times(1));
+    engine
+        .save(econsult.clone(), patient_of(&econsult))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    assert_eq!(
+        practice.mock.count::<UpdatePatientRecord>(),
+        1,
+        "refused once"
+    );
+    engine
+        .save(econsult.clone(), patient_of(&econsult))
+        .await
+        .unwrap();
+    engine.idle().await;
+    practice.assert_each_once(&econsult);
+    let state = engine.state(&econsult.id).await.unwrap().unwrap();
+    assert_eq!(state.save(), &SaveState::Saved);
+}

@@ -147,7 +147,16 @@ pub(crate) struct Unsure {
     /// SystmOne's refusal, when the call was answered with an error (of a
     /// call of several events, which may have been partly kept): once the
     /// record has been read, the save fails with it, retryable or not.
-    refused: Option<SaveFailure>,
+    refused: Option<Refusal>,
+}
+
+/// SystmOne's refusal of a call, and how many saves had been asked for
+/// when the attempt that sent it began: one asked for since is not
+/// dropped with it.
+#[derive(Debug, Clone)]
+struct Refusal {
+    failure: SaveFailure,
+    requests: u64,
 }
 
 /// What a reconciling read settled.
@@ -156,7 +165,7 @@ struct Reconciled {
     found: usize,
     /// SystmOne's refusal of a call some of whose items were not found:
     /// the save fails with it.
-    refused: Option<SaveFailure>,
+    refused: Option<Refusal>,
     /// Intents it left open (a first miss, a record open in SystmOne), with
     /// why and when to look again.
     waiting: Option<Retry>,
@@ -417,11 +426,11 @@ impl Worker {
                 })
                 | Err(retry) => return self.record_failure(id, retry, None, requests_seen).await,
                 Ok(Reconciled {
-                    refused: Some(failure),
+                    refused: Some(refusal),
                     ..
                 }) => {
                     return self
-                        .record_failure(id, failure.into(), None, requests_seen)
+                        .record_failure(id, refusal.failure.into(), None, refusal.requests)
                         .await;
                 }
             }
@@ -716,8 +725,10 @@ impl Worker {
                 // SystmOne kept some of them): look before sending again.
                 self.practice.forget_if_reconnected(&error);
                 if matches!(error, ClientError::SystmOne { .. }) {
-                    self.unsure.entry(key.clone()).or_default().refused =
-                        Some(SaveFailure::from_client(&error, true));
+                    self.unsure.entry(key.clone()).or_default().refused = Some(Refusal {
+                        failure: SaveFailure::from_client(&error, true),
+                        requests: tracked.requests,
+                    });
                 }
                 info!(intent = %key, kind = ?error.kind(), "the outcome of a save is not known; looking for it in the record");
                 format!("{error}")
@@ -745,7 +756,10 @@ impl Worker {
             None if reconciled.refused.is_some() => Sent::Failed(
                 reconciled
                     .refused
-                    .unwrap_or_else(|| SaveFailure::new(FailureCause::Rejected, false, unsure))
+                    .map_or_else(
+                        || SaveFailure::new(FailureCause::Rejected, false, unsure),
+                        |r| r.failure,
+                    )
                     .into(),
             ),
             None => Sent::Failed(
