@@ -31,7 +31,6 @@ use record_sync::{Engine, ItemKey, SaveState, SqliteStore, SyncError, SyncStore 
 use support::*;
 use systmone_client::mock::{Fault, FaultRule, Organisation, Origin};
 use systmone_client::proto::{AnyRequest, GetPatientRecord, UpdatePatientRecord};
-use tokio::time::Instant;
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -93,8 +92,9 @@ struct Schedule {
     engines: u32,
     expected: Vec<Expected>,
     next_activity: u32,
-    /// Which practice SystmOne was logged on at, from when.
-    logged_on: Vec<(Instant, &'static str)>,
+    /// Which practice SystmOne was logged on at, from which request on
+    /// (the mock numbers requests as it receives them).
+    logged_on: Vec<(u64, &'static str)>,
     log: Vec<String>,
 }
 
@@ -145,7 +145,7 @@ impl Schedule {
             engines: 0,
             expected,
             next_activity: 0,
-            logged_on: vec![(Instant::now(), PRACTICE)],
+            logged_on: vec![(0, PRACTICE)],
             log: vec![format!("throttle {throttle:?}, PC 2's clock {skew} off")],
         };
         for pc in 0..2 {
@@ -185,7 +185,8 @@ impl Schedule {
             .mock
             .set_organisation(Organisation::single_site(practice, &name));
         self.practice.mock.drop_connections();
-        self.logged_on.push((Instant::now(), practice));
+        let received = self.practice.mock.request_count();
+        self.logged_on.push((received, practice));
     }
 
     fn engine(&mut self) -> (usize, Engine) {
@@ -454,7 +455,8 @@ impl Schedule {
             }
         }
         // Every write that reached SystmOne: logged on at its eConsult's
-        // practice when it arrived?
+        // practice when it was received? (A request received before a
+        // switch and finished after it was sent rightly.)
         for received in self.practice.mock.requests() {
             let Some(request) = &received.request else {
                 continue;
@@ -466,13 +468,17 @@ impl Schedule {
                 .logged_on
                 .iter()
                 .rev()
-                .find(|(from, _)| *from <= received.arrived)
+                .find(|(before, _)| received.number > *before)
                 .map_or(PRACTICE, |(_, p)| *p);
             for event in update.clinical.iter().flat_map(|c| &c.events) {
                 let practice = first_line_econsult(event)
                     .and_then(|id| owner_of.get(&id))
                     .map(|e| e.practice.as_str());
-                if practice.is_some_and(|p| p != at) {
+                if let Some(practice) = practice.filter(|p| *p != at) {
+                    eprintln!(
+                        "wrong practice: request {} (connection {}) wrote an entry of {practice} while SystmOne was logged on at {at}",
+                        received.number, received.connection
+                    );
                     census.wrong_practice += 1;
                 }
             }
