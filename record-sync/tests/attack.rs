@@ -31,9 +31,8 @@ use std::time::Duration;
 use chrono::{NaiveDateTime, TimeDelta};
 use econsult_model::{Channel, EConsult, EConsultId};
 use record_sync::{
-    Change as StoreChange, Clock, Engine, Intent, IntentKey, Lease, LeaseToken, MemoryStore,
-    PlanConfig, SaveState, SavedItem, SqliteStore, StoreError, SyncError, SyncStore, TokioClock,
-    Tracked,
+    Clock, Engine, MemoryStore, PlanConfig, SaveState, SqliteStore, StoreError, SyncError,
+    TokioClock,
 };
 use support::*;
 use systmone_client::client::{
@@ -206,79 +205,30 @@ hooked_api! {
 
 // ----- a store wrapper that can make one read of the journal slow -----
 
-/// Forwards to a store; `slow_next_open_intents` makes the next
-/// `open_intents` answer (as it stood when asked) only after a pause: a
-/// person's request on a loaded PC, or a server database having a slow
-/// moment, while the engine on another PC works on.
-#[derive(Debug, Clone)]
-struct SlowStore<S> {
-    inner: S,
-    slow: Arc<Mutex<Option<Duration>>>,
-}
-
-impl<S> SlowStore<S> {
-    fn new(inner: S) -> Self {
-        Self {
-            inner,
-            slow: Arc::default(),
-        }
-    }
-    fn slow_next_open_intents(&self, pause: Duration) {
-        *self.slow.lock().unwrap() = Some(pause);
-    }
-}
+/// Makes the next read of the open intents slow, once armed: a UI
+/// process whose journal read stalls.
+#[derive(Debug, Clone, Default)]
+struct Slow(Arc<Mutex<Option<Duration>>>);
 
 #[async_trait::async_trait]
-impl<S: SyncStore + Clone> SyncStore for SlowStore<S> {
-    async fn load(&self, econsult: &EConsultId) -> Result<Option<Tracked>, StoreError> {
-        self.inner.load(econsult).await
-    }
-    async fn change(
-        &self,
-        econsult: &EConsultId,
-        fence: Option<&LeaseToken>,
-        change: StoreChange,
-    ) -> Result<Tracked, SyncError> {
-        self.inner.change(econsult, fence, change).await
-    }
-    async fn begin_intent(&self, intent: &Intent, fence: &LeaseToken) -> Result<(), StoreError> {
-        self.inner.begin_intent(intent, fence).await
-    }
-    async fn finish_intent(
-        &self,
-        key: &IntentKey,
-        landed: &[SavedItem],
-        fence: &LeaseToken,
-    ) -> Result<(), StoreError> {
-        self.inner.finish_intent(key, landed, fence).await
-    }
-    async fn open_intents(&self, econsult: Option<&EConsultId>) -> Result<Vec<Intent>, StoreError> {
-        let answer = self.inner.open_intents(econsult).await;
-        let pause = self.slow.lock().unwrap().take();
-        if let Some(pause) = pause {
-            tokio::time::sleep(pause).await;
+impl StoreHook for Slow {
+    async fn at(&self, step: Step<'_>) -> Result<(), StoreError> {
+        if let Step::OpenIntentsRead = step {
+            let pause = self.0.lock().unwrap().take();
+            if let Some(pause) = pause {
+                tokio::time::sleep(pause).await;
+            }
         }
-        answer
+        Ok(())
     }
-    async fn saved_items(&self, econsult: &EConsultId) -> Result<Vec<SavedItem>, StoreError> {
-        self.inner.saved_items(econsult).await
-    }
-    async fn with_work(&self) -> Result<Vec<EConsultId>, StoreError> {
-        self.inner.with_work().await
-    }
-    async fn acquire_lease(
-        &self,
-        econsult: &EConsultId,
-        owner: &str,
-        ttl: Duration,
-    ) -> Result<Lease, StoreError> {
-        self.inner.acquire_lease(econsult, owner, ttl).await
-    }
-    async fn renew_lease(&self, lease: &LeaseToken, ttl: Duration) -> Result<(), StoreError> {
-        self.inner.renew_lease(lease, ttl).await
-    }
-    async fn release_lease(&self, lease: &LeaseToken) -> Result<(), StoreError> {
-        self.inner.release_lease(lease).await
+}
+
+type SlowStore<S> = HookedStore<S, Slow>;
+
+fn slow_store<S>(inner: S) -> SlowStore<S> {
+    HookedStore {
+        inner,
+        hook: Slow::default(),
     }
 }
 
@@ -561,7 +511,7 @@ async fn relinking_the_patient_while_the_engine_writes_and_fails_alike_splits_th
         after_write: Arc::new(hook),
         ..HookedApi::new(&p.client)
     };
-    let store = SlowStore::new(MemoryStore::new());
+    let store = slow_store(MemoryStore::new());
     let config = test_config()
         .with_plan(PlanConfig::default().with_max_events_per_call(NonZeroUsize::new(1).unwrap()));
     let engine = Engine::builder(api, store.clone(), p.spool())
@@ -581,7 +531,7 @@ async fn relinking_the_patient_while_the_engine_writes_and_fails_alike_splits_th
     );
 
     // A person re-links the eConsult to patient B; the journal is slow.
-    store.slow_next_open_intents(Duration::from_secs(100));
+    *store.hook.0.lock().unwrap() = Some(Duration::from_secs(100));
     let relink = {
         let engine = engine.clone();
         let econsult = econsult.clone();
@@ -1025,67 +975,23 @@ async fn a_reconciling_read_outliving_the_lease_while_another_pc_takes_over_writ
     assert_typical_once(&p, &econsult);
 }
 
-/// A journal whose next `renew_lease` fails (a disk error, not a lost
-/// lease) once armed.
-#[derive(Debug, Clone)]
-struct FlakyRenewStore {
-    inner: MemoryStore,
-    fail_next_renew: Arc<Mutex<bool>>,
-}
+/// Fails the next lease renewal (a disk error, not a lost lease) after
+/// each intent is journalled: the reconciling read's renewal, after a lost
+/// answer.
+#[derive(Debug, Clone, Default)]
+struct FlakyRenew(Arc<Mutex<bool>>);
 
 #[async_trait::async_trait]
-impl SyncStore for FlakyRenewStore {
-    async fn load(&self, econsult: &EConsultId) -> Result<Option<Tracked>, StoreError> {
-        self.inner.load(econsult).await
-    }
-    async fn change(
-        &self,
-        econsult: &EConsultId,
-        fence: Option<&LeaseToken>,
-        change: StoreChange,
-    ) -> Result<Tracked, SyncError> {
-        self.inner.change(econsult, fence, change).await
-    }
-    async fn begin_intent(&self, intent: &Intent, fence: &LeaseToken) -> Result<(), StoreError> {
-        // The next renew (the reconciling read's, after the lost answer)
-        // fails.
-        *self.fail_next_renew.lock().unwrap() = true;
-        self.inner.begin_intent(intent, fence).await
-    }
-    async fn finish_intent(
-        &self,
-        key: &IntentKey,
-        landed: &[SavedItem],
-        fence: &LeaseToken,
-    ) -> Result<(), StoreError> {
-        self.inner.finish_intent(key, landed, fence).await
-    }
-    async fn open_intents(&self, econsult: Option<&EConsultId>) -> Result<Vec<Intent>, StoreError> {
-        self.inner.open_intents(econsult).await
-    }
-    async fn saved_items(&self, econsult: &EConsultId) -> Result<Vec<SavedItem>, StoreError> {
-        self.inner.saved_items(econsult).await
-    }
-    async fn with_work(&self) -> Result<Vec<EConsultId>, StoreError> {
-        self.inner.with_work().await
-    }
-    async fn acquire_lease(
-        &self,
-        econsult: &EConsultId,
-        owner: &str,
-        ttl: Duration,
-    ) -> Result<Lease, StoreError> {
-        self.inner.acquire_lease(econsult, owner, ttl).await
-    }
-    async fn renew_lease(&self, lease: &LeaseToken, ttl: Duration) -> Result<(), StoreError> {
-        let fail = std::mem::take(&mut *self.fail_next_renew.lock().unwrap());
-        if fail {
-            return Err(StoreError::new("disk I/O error (injected)"));
+impl StoreHook for FlakyRenew {
+    async fn at(&self, step: Step<'_>) -> Result<(), StoreError> {
+        match step {
+            Step::IntentBegun => *self.0.lock().unwrap() = true,
+            Step::Renewing if std::mem::take(&mut *self.0.lock().unwrap()) => {
+                return Err(StoreError::new("disk I/O error (injected)"));
+            }
+            _ => {}
         }
-        self.inner.renew_lease(lease, ttl).await
-    }
-    async fn release_lease(&self, lease: &LeaseToken) -> Result<(), StoreError> {
-        self.inner.release_lease(lease).await
+        Ok(())
     }
 }
 
@@ -1098,9 +1004,9 @@ async fn a_failing_renew_after_a_lost_answer_writes_once() {
     p.mock.set_read_lag(Duration::from_secs(100));
     p.mock
         .inject(FaultRule::on::<UpdatePatientRecord>(Fault::DropAfterProcessing).times(2));
-    let store = FlakyRenewStore {
+    let store = HookedStore {
         inner: MemoryStore::new(),
-        fail_next_renew: Arc::default(),
+        hook: FlakyRenew::default(),
     };
     let engine = p.engine(store, "pc-1").start().await.unwrap();
     let econsult = typical();

@@ -10,11 +10,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use econsult_model::{Channel, EConsult, EConsultId, Status};
-use record_sync::{
-    Change, Engine, Intent, IntentKey, Lease, LeaseToken, SaveState, SavedItem, SqliteStore,
-    StoreError, SyncError, SyncStore, Tracked,
-};
+use econsult_model::{Channel, EConsult, Status};
+use record_sync::{Engine, SaveState, StoreError};
 use support::*;
 use systmone_client::mock::{Fault, FaultRule};
 use systmone_client::proto::{GetPatientRecord, UpdatePatientRecord};
@@ -221,80 +218,32 @@ enum Crash {
     CallInFlight,
 }
 
-/// A journal that dies at a chosen step: it signals, then never returns,
-/// and the test aborts the engine, as a crash or a killed process would.
+/// Dies at a chosen step of a journal: it signals, then never returns, and
+/// the test aborts the engine, as a crash or a killed process would.
 #[derive(Debug)]
-struct DyingStore {
-    inner: SqliteStore,
+struct Dying {
     at: Crash,
     armed: AtomicBool,
     died: Arc<Notify>,
 }
 
-impl DyingStore {
-    async fn die_if(&self, point: Crash) {
+#[async_trait::async_trait]
+impl StoreHook for Dying {
+    async fn at(&self, step: Step<'_>) -> Result<(), StoreError> {
+        let point = match step {
+            Step::Changed(t) if matches!(t.state.save(), SaveState::Saving { .. }) => {
+                Crash::AfterSaveStarted
+            }
+            Step::IntentBegun => Crash::AfterIntent,
+            Step::FinishingIntent => Crash::BeforeOutcome,
+            Step::IntentFinished => Crash::AfterOutcome,
+            _ => return Ok(()),
+        };
         if self.at == point && self.armed.swap(false, Ordering::SeqCst) {
             self.died.notify_one();
             std::future::pending::<()>().await;
         }
-    }
-}
-
-#[async_trait::async_trait]
-impl SyncStore for DyingStore {
-    async fn load(&self, econsult: &EConsultId) -> Result<Option<Tracked>, StoreError> {
-        self.inner.load(econsult).await
-    }
-    async fn change(
-        &self,
-        econsult: &EConsultId,
-        fence: Option<&LeaseToken>,
-        change: Change,
-    ) -> Result<Tracked, SyncError> {
-        let tracked = self.inner.change(econsult, fence, change).await?;
-        if matches!(tracked.state.save(), SaveState::Saving { .. }) {
-            self.die_if(Crash::AfterSaveStarted).await;
-        }
-        Ok(tracked)
-    }
-    async fn begin_intent(&self, intent: &Intent, fence: &LeaseToken) -> Result<(), StoreError> {
-        self.inner.begin_intent(intent, fence).await?;
-        self.die_if(Crash::AfterIntent).await;
         Ok(())
-    }
-    async fn finish_intent(
-        &self,
-        key: &IntentKey,
-        landed: &[SavedItem],
-        fence: &LeaseToken,
-    ) -> Result<(), StoreError> {
-        self.die_if(Crash::BeforeOutcome).await;
-        self.inner.finish_intent(key, landed, fence).await?;
-        self.die_if(Crash::AfterOutcome).await;
-        Ok(())
-    }
-    async fn open_intents(&self, econsult: Option<&EConsultId>) -> Result<Vec<Intent>, StoreError> {
-        self.inner.open_intents(econsult).await
-    }
-    async fn saved_items(&self, econsult: &EConsultId) -> Result<Vec<SavedItem>, StoreError> {
-        self.inner.saved_items(econsult).await
-    }
-    async fn with_work(&self) -> Result<Vec<EConsultId>, StoreError> {
-        self.inner.with_work().await
-    }
-    async fn acquire_lease(
-        &self,
-        econsult: &EConsultId,
-        owner: &str,
-        ttl: Duration,
-    ) -> Result<Lease, StoreError> {
-        self.inner.acquire_lease(econsult, owner, ttl).await
-    }
-    async fn renew_lease(&self, lease: &LeaseToken, ttl: Duration) -> Result<(), StoreError> {
-        self.inner.renew_lease(lease, ttl).await
-    }
-    async fn release_lease(&self, lease: &LeaseToken) -> Result<(), StoreError> {
-        self.inner.release_lease(lease).await
     }
 }
 
@@ -317,11 +266,13 @@ async fn an_engine_killed_at_any_step_is_recovered_by_a_new_one_on_the_same_jour
             let saves = practice.mock.count::<UpdatePatientRecord>();
 
             let died = Arc::new(Notify::new());
-            let store = DyingStore {
+            let store = HookedStore {
                 inner: practice.sqlite_store(),
-                at: crash,
-                armed: AtomicBool::new(crash != Crash::CallInFlight),
-                died: died.clone(),
+                hook: Dying {
+                    at: crash,
+                    armed: AtomicBool::new(crash != Crash::CallInFlight),
+                    died: died.clone(),
+                },
             };
             let first = practice.engine(store, "pc-1").start().await.unwrap();
             if crash == Crash::CallInFlight {

@@ -332,33 +332,41 @@ pub fn files_in(dir: &Path) -> Vec<PathBuf> {
     }
 }
 
-/// A journal that pauses its engine once, just after journalling an
-/// intent (before the call is sent), as a sleeping laptop or a stalled
-/// process would: long enough for its lease to run out and another
-/// engine to take over. Clones share the pause.
-#[derive(Debug, Clone)]
-pub struct PausingStore<S> {
-    inner: S,
-    pause: Arc<Mutex<Option<Duration>>>,
+/// A step of a journal at which a test can act (see [`HookedStore`]).
+#[derive(Debug)]
+pub enum Step<'a> {
+    /// An eConsult was changed; this is what is journalled now.
+    Changed(&'a Tracked),
+    /// An intent was journalled (its call is not yet sent).
+    IntentBegun,
+    /// An intent is about to be resolved.
+    FinishingIntent,
+    /// An intent was resolved.
+    IntentFinished,
+    /// The open intents were read.
+    OpenIntentsRead,
+    /// A lease is about to be renewed.
+    Renewing,
 }
 
-impl<S: SyncStore + Clone> PausingStore<S> {
-    pub fn new(inner: S) -> Self {
-        Self {
-            inner,
-            pause: Arc::default(),
-        }
-    }
+/// What a test does at a journal's steps: pause, die, fail.
+#[async_trait::async_trait]
+pub trait StoreHook: Send + Sync + std::fmt::Debug {
+    /// Called at `step`; an error fails the step (before it is made, for
+    /// the steps named "about to").
+    async fn at(&self, step: Step<'_>) -> Result<(), StoreError>;
+}
 
-    /// The next intent journalled through this store pauses its engine
-    /// for `pause`.
-    pub fn pause_after_next_intent(&self, pause: Duration) {
-        *self.pause.lock().unwrap() = Some(pause);
-    }
+/// A journal that does what `inner` does, calling `hook` at each [`Step`]:
+/// how tests stall, kill or break an engine at a chosen point.
+#[derive(Debug, Clone)]
+pub struct HookedStore<S, H> {
+    pub inner: S,
+    pub hook: H,
 }
 
 #[async_trait::async_trait]
-impl<S: SyncStore + Clone> SyncStore for PausingStore<S> {
+impl<S: SyncStore, H: StoreHook> SyncStore for HookedStore<S, H> {
     async fn load(&self, econsult: &EConsultId) -> Result<Option<Tracked>, StoreError> {
         self.inner.load(econsult).await
     }
@@ -368,15 +376,13 @@ impl<S: SyncStore + Clone> SyncStore for PausingStore<S> {
         fence: Option<&LeaseToken>,
         change: Change,
     ) -> Result<Tracked, SyncError> {
-        self.inner.change(econsult, fence, change).await
+        let tracked = self.inner.change(econsult, fence, change).await?;
+        self.hook.at(Step::Changed(&tracked)).await?;
+        Ok(tracked)
     }
     async fn begin_intent(&self, intent: &Intent, fence: &LeaseToken) -> Result<(), StoreError> {
         self.inner.begin_intent(intent, fence).await?;
-        let pause = self.pause.lock().unwrap().take();
-        if let Some(pause) = pause {
-            tokio::time::sleep(pause).await;
-        }
-        Ok(())
+        self.hook.at(Step::IntentBegun).await
     }
     async fn finish_intent(
         &self,
@@ -384,10 +390,14 @@ impl<S: SyncStore + Clone> SyncStore for PausingStore<S> {
         landed: &[SavedItem],
         fence: &LeaseToken,
     ) -> Result<(), StoreError> {
-        self.inner.finish_intent(key, landed, fence).await
+        self.hook.at(Step::FinishingIntent).await?;
+        self.inner.finish_intent(key, landed, fence).await?;
+        self.hook.at(Step::IntentFinished).await
     }
     async fn open_intents(&self, econsult: Option<&EConsultId>) -> Result<Vec<Intent>, StoreError> {
-        self.inner.open_intents(econsult).await
+        let open = self.inner.open_intents(econsult).await;
+        self.hook.at(Step::OpenIntentsRead).await?;
+        open
     }
     async fn saved_items(&self, econsult: &EConsultId) -> Result<Vec<SavedItem>, StoreError> {
         self.inner.saved_items(econsult).await
@@ -404,9 +414,48 @@ impl<S: SyncStore + Clone> SyncStore for PausingStore<S> {
         self.inner.acquire_lease(econsult, owner, ttl).await
     }
     async fn renew_lease(&self, lease: &LeaseToken, ttl: Duration) -> Result<(), StoreError> {
+        self.hook.at(Step::Renewing).await?;
         self.inner.renew_lease(lease, ttl).await
     }
     async fn release_lease(&self, lease: &LeaseToken) -> Result<(), StoreError> {
         self.inner.release_lease(lease).await
+    }
+}
+
+/// Pauses its engine once, just after journalling an intent (before the
+/// call is sent), as a sleeping laptop or a stalled process would: long
+/// enough for its lease to run out and another engine to take over.
+/// Clones share the pause.
+#[derive(Debug, Clone, Default)]
+pub struct Pause(Arc<Mutex<Option<Duration>>>);
+
+#[async_trait::async_trait]
+impl StoreHook for Pause {
+    async fn at(&self, step: Step<'_>) -> Result<(), StoreError> {
+        if let Step::IntentBegun = step {
+            let pause = self.0.lock().unwrap().take();
+            if let Some(pause) = pause {
+                tokio::time::sleep(pause).await;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A journal that can stall its engine after an intent.
+pub type PausingStore<S> = HookedStore<S, Pause>;
+
+impl<S: SyncStore + Clone> PausingStore<S> {
+    pub fn new(inner: S) -> Self {
+        Self {
+            inner,
+            hook: Pause::default(),
+        }
+    }
+
+    /// The next intent journalled through this store pauses its engine
+    /// for `pause`.
+    pub fn pause_after_next_intent(&self, pause: Duration) {
+        *self.hook.0.lock().unwrap() = Some(pause);
     }
 }
