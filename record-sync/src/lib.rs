@@ -14,10 +14,13 @@
 //!   event carries a [`Marker`] naming it.
 //! - [`SyncStore`]: the durable journal; [`SqliteStore`] (embedded SQLite,
 //!   the default) and [`MemoryStore`].
-//! - [`Engine`]: the background worker. It journals each intent before its
-//!   call and its EventUIDs after, reconciles a call whose answer never came
-//!   by looking for its markers in the record, retries with backoff, and
-//!   holds a lease so two PCs never save one eConsult at once.
+//! - [`Engine`]: the background worker. It checks that SystmOne is logged
+//!   on at the eConsult's practice, journals each intent before its call
+//!   and its EventUIDs after, reconciles a call whose outcome is not known
+//!   by looking for its markers in the record (twice, a settle time apart,
+//!   before sending anything again), retries with backoff, and works under
+//!   a fenced lease so two engines never save one eConsult at once, even
+//!   when one of them stalls past its lease.
 //!
 //! Failures are [`SaveFailure`]s: "Failed to save eConsult to record" with
 //! a [`FailureCause`] and whether a retry can help.
