@@ -7,13 +7,12 @@
 //! mock received), never through record-sync's own marker parsing.
 //!
 //! Each failed on the code they were written against; the code was then
-//! put right, and they are regression tests. Four remain `#[ignore]`d,
+//! put right, and they are regression tests. Three remain `#[ignore]`d,
 //! each naming the documented limit, assumption or decision it attacks
 //! (run them with `--ignored` to see it):
 //!
 //! - `a_late_landing_and_a_read_lag_each_shorter_than_settle_write_it_twice`
 //! - `a_wall_clock_step_lets_a_second_process_take_over_while_the_first_still_sends`
-//! - `an_error_answer_to_a_one_event_call_that_kept_it_writes_it_twice`
 //! - `a_practice_switch_that_keeps_the_connection_gets_the_next_save_written_to_it`
 //!
 //! The `control_*` tests and the rest hold: they are kept as regression
@@ -1063,7 +1062,6 @@ async fn activity_arriving_during_a_slow_write_is_saved_on_completion() {
 /// still gets the error"). For a call of several events the engine looks
 /// in the record before sending again; for a call of one event it takes
 /// the error as "not written" and sends it again.
-#[ignore = "design decision (ARCHITECTURE.md): an error answer to one event is trusted; the issue asks for calls of several"]
 #[tokio::test(start_paused = true)]
 async fn an_error_answer_to_a_one_event_call_that_kept_it_writes_it_twice() {
     let p = Practice::start(Throttle::Off).await;

@@ -25,9 +25,10 @@
 //!    priority, on the connection whose practice was checked and only while
 //!    the lease has [`write_timeout`](EngineConfig::write_timeout) left.
 //!    An answer with one EventUID per event, and the record committed,
-//!    resolves the intent; anything else (no answer, an error answer to
-//!    several events, too few EventUIDs, `RecordState` `Open`) is
-//!    reconciled before anything is sent again.
+//!    resolves the intent; anything else (no answer, an error answer, too
+//!    few EventUIDs, `RecordState` `Open`) is reconciled before anything
+//!    is sent again, and an error answer's cause is reported once the
+//!    record has been read.
 //! 6. Moves the [`SyncState`] on, and retries a retryable failure with
 //!    backoff.
 //!
@@ -44,8 +45,6 @@
 //!   seconds while a save is in flight: a step shortens leases by the
 //!   store's judgement while the holder, counting on its own monotonic
 //!   clock, may still send.
-//! - An error answer to a call of one event means SystmOne kept nothing of
-//!   it (for several events it is looked for first).
 //! - SystmOne's clock is within
 //!   [`clock_tolerance`](EngineConfig::clock_tolerance) of the PC's.
 //! - Switching SystmOne to another practice re-establishes the connection

@@ -144,9 +144,9 @@ pub(crate) struct Unsure {
     /// When a read first missed some of its items: they are taken as not
     /// landed only by a read `settle` later.
     first_miss: Option<Instant>,
-    /// SystmOne's refusal, when the call was answered with an error (of a
-    /// call of several events, which may have been partly kept): once the
-    /// record has been read, the save fails with it, retryable or not.
+    /// SystmOne's refusal, when the call was answered with an error (which
+    /// may still have kept some or all of it): once the record has been
+    /// read, the save fails with it, retryable or not.
     refused: Option<Refusal>,
 }
 
@@ -708,21 +708,20 @@ impl Worker {
                         .to_owned()
                 }
             }
-            // Never sent, or refused by SystmOne as a whole (one event):
-            // nothing to look for.
+            // Never sent: nothing to look for.
             Err(error)
                 if error.outcome() == Outcome::NotProcessed
-                    && (intent.items.len() == 1
-                        || !matches!(error, ClientError::SystmOne { .. })) =>
+                    && !matches!(error, ClientError::SystmOne { .. }) =>
             {
                 self.practice.forget_if_reconnected(&error);
                 self.finish(&intent, &[]).await?;
                 return Ok(Sent::Failed(SaveFailure::from_client(&error, true).into()));
             }
             Err(error) => {
-                // No answer, an unreadable one, or an error answer to a call
-                // of several events (PROTOCOL.md §12.11 leaves open whether
-                // SystmOne kept some of them): look before sending again.
+                // No answer, an unreadable one, or an error answer
+                // (PROTOCOL.md §12.11 leaves open whether SystmOne kept some
+                // of a call's events, and nothing says an error answer
+                // means nothing was kept): look before sending again.
                 self.practice.forget_if_reconnected(&error);
                 if matches!(error, ClientError::SystmOne { .. }) {
                     self.unsure.entry(key.clone()).or_default().refused = Some(Refusal {
