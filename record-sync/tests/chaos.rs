@@ -350,6 +350,11 @@ impl Schedule {
             if done {
                 return;
             }
+            // A record a late answer left open is, in time, saved and
+            // closed by its user (a request received before the faults
+            // were cleared can still open one).
+            self.practice.mock.user_saves();
+            self.practice.mock.close_record();
             tokio::time::sleep(Duration::from_secs(10)).await;
         }
         let mut states = Vec::new();
