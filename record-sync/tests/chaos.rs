@@ -27,7 +27,9 @@ use chrono::TimeDelta;
 use econsult_model::{Channel, EConsult, EConsultId, Status};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt as _, SeedableRng as _};
-use record_sync::{Engine, ItemKey, SaveState, SqliteStore, SyncError, SyncStore as _, TokioClock};
+use record_sync::{
+    Engine, ItemKey, SaveState, SqliteStore, SyncError, SyncStore as _, TokioClock, TransitionError,
+};
 use support::*;
 use systmone_client::mock::{Fault, FaultRule, Organisation, Origin};
 use systmone_client::proto::{AnyRequest, GetPatientRecord, UpdatePatientRecord};
@@ -246,7 +248,15 @@ impl Schedule {
                     let toggle = self.rng.random_bool(0.6);
                     self.log
                         .push(format!("PC {}: {id}: complete, toggle {toggle}", pc + 1));
-                    engine.complete(&id, toggle).await.unwrap();
+                    // Completing with the toggle on, asked earlier, may
+                    // have finished since the state was read.
+                    match engine.complete(&id, toggle).await {
+                        Ok(()) => {}
+                        Err(SyncError::Transition(TransitionError::AlreadyCompleted)) => {
+                            self.log.push("  (already completed meanwhile)".into());
+                        }
+                        Err(e) => panic!("complete: {e}"),
+                    }
                     self.expected[which].completed = true;
                 }
                 None => {}
