@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::contact::{EmailAddress, Phone, PhoneKind};
-use crate::text::{TextError, single_line};
+use crate::text::{TextError, lenient_single_line, single_line};
 use crate::{NhsNumber, Postcode, Sex};
 
 /// The longest name part accepted, in characters.
@@ -60,6 +60,32 @@ impl PersonName {
             first_name: name_part("first_name", first_name)?,
             middle_names: Vec::new(),
             surname: name_part("surname", surname)?,
+        })
+    }
+
+    /// A name read leniently from another system (SystmOne), where
+    /// [`new`](Self::new) would refuse it: control characters become
+    /// spaces, invisible characters (soft hyphen, zero-width, direction
+    /// marks) are removed, whitespace is collapsed, and each part is cut
+    /// to 100 characters. `None` when a part is left empty.
+    ///
+    /// For comparing and showing a record that already exists, never for
+    /// what a patient declares.
+    ///
+    /// ```
+    /// use econsult_model::PersonName;
+    ///
+    /// assert!(PersonName::new("Al\u{AD}ex", "Test\u{200B}patient").is_err());
+    /// let name = PersonName::lenient("Al\u{AD}ex", "Test\u{200B}patient").unwrap();
+    /// assert_eq!((name.first_name(), name.surname()), ("Alex", "Testpatient"));
+    /// assert!(PersonName::lenient("\u{200B}", "Testpatient").is_none());
+    /// ```
+    pub fn lenient(first_name: &str, surname: &str) -> Option<Self> {
+        Some(Self {
+            title: None,
+            first_name: lenient_single_line(first_name, MAX_NAME_LEN)?,
+            middle_names: Vec::new(),
+            surname: lenient_single_line(surname, MAX_NAME_LEN)?,
         })
     }
 

@@ -75,9 +75,48 @@ pub(crate) fn single_line(value: &str, max: usize) -> Result<String, TextError> 
     Ok(trimmed.to_owned())
 }
 
+/// `value` made into a single line leniently, for text another system
+/// holds and we must still read: control characters become spaces,
+/// invisible and direction characters are removed, runs of whitespace
+/// become one space, and the result is cut to `max` characters. `None`
+/// when nothing is left.
+pub(crate) fn lenient_single_line(value: &str, max: usize) -> Option<String> {
+    let mut out = String::with_capacity(value.len());
+    let mut pending_space = false;
+    for c in value.chars() {
+        if is_invisible_or_break(c) && !c.is_whitespace() {
+            continue;
+        }
+        if c.is_whitespace() || c.is_control() || is_invisible_or_break(c) {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(c);
+    }
+    let out: String = out.chars().take(max).collect();
+    let out = out.trim_end();
+    (!out.is_empty()).then(|| out.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lenient_lines_keep_what_can_be_read() {
+        assert_eq!(
+            lenient_single_line(" Al\u{AD}ex\u{202E} \t Test\u{0}patient\u{2028} ", 100),
+            Some("Alex Test patient".to_owned())
+        );
+        assert_eq!(lenient_single_line("\u{200B}\u{FEFF} ", 100), None);
+        assert_eq!(lenient_single_line(&"x".repeat(150), 100).map(|s| s.len()), Some(100));
+        // Cut at a space: no trailing space is left.
+        assert_eq!(lenient_single_line("ab cd", 3), Some("ab".to_owned()));
+    }
 
     #[test]
     fn excerpts_are_short() {

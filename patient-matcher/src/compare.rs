@@ -37,6 +37,8 @@ pub enum NameAgreement {
     Changed,
     /// Different.
     Different,
+    /// Not known on one side or both, so not compared.
+    NotKnown,
 }
 
 /// How two dates of birth compare.
@@ -53,18 +55,26 @@ pub enum DateAgreement {
     YearOneOut,
     /// Different.
     Different,
+    /// Not known on one side or both, so not compared.
+    NotKnown,
 }
 
 /// How two sexes compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SexAgreement {
-    /// The same.
+    /// The same: both male, both female, or both indeterminate.
     Same,
-    /// Unknown or indeterminate on one side only.
+    /// Unknown or indeterminate on one side, something else on the other.
+    /// Never the same as far as the auto-match is concerned, but not
+    /// different either: such a candidate blocks an auto-match (see
+    /// [`Comparison::could_be_exact`]).
     NotKnownOnOneSide,
     /// Male on one side, female on the other.
     Different,
+    /// Unknown on both sides: nothing to compare (two unknowns do not
+    /// agree).
+    NotKnown,
 }
 
 /// How a piece of supporting evidence (postcode, telephone, NHS number)
@@ -105,6 +115,7 @@ pub enum Field {
 
 /// Whether a finding speaks for or against the candidate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Verdict {
     /// The field agrees.
     Agrees,
@@ -112,6 +123,9 @@ pub enum Verdict {
     PartlyAgrees,
     /// The field disagrees.
     Disagrees,
+    /// The field is not known on one side (or either), so it could not be
+    /// compared: worth asking the patient.
+    NotKnown,
 }
 
 /// One line of a comparison, for a receptionist to read.
@@ -131,31 +145,60 @@ impl fmt::Display for Finding {
             Verdict::Agrees => '✓',
             Verdict::PartlyAgrees => '~',
             Verdict::Disagrees => '✗',
+            Verdict::NotKnown => '?',
         };
         write!(f, "{mark} {}", self.text)
     }
 }
 
-/// A score from 0 (nothing agrees) to 100 (everything agrees).
+/// A score from 0 (nothing agrees) to 100 (everything that could be
+/// compared agrees).
 ///
-/// # Points
+/// # The share of comparable points
 ///
-/// A score is the sum of each field's points, clamped to 0–100. The four
-/// fields of the exact rule carry 90; postcode and telephone are supporting
-/// evidence worth 5 each. An NHS number adds 25 when it matches (enough,
-/// with a few fields agreeing, to suggest a patient whose details have all
-/// changed; never enough alone) and takes 40 away when it differs.
+/// Each field earns points by how well it agrees (the table), out of the
+/// most it could earn. A field that is missing on either side (a postcode
+/// the patient did not give, a sex not recorded, a date of birth missing
+/// from a vendor's list) is left out of both. The score is the share of
+/// the points that the fields known on both sides could earn, in percent:
 ///
-/// | Field | Same | Partial agreements | Different |
-/// |---|---|---|---|
-/// | First name | 20 | accents/punctuation 18, nickname 16, similar spelling 14, sounds alike 12, initial only 8 | 0 |
-/// | Surname | 25 | accents/punctuation 23, part of a double-barrelled name 21, similar spelling 18, sounds alike 16, initial only 6, changed 10 | 0 |
-/// | Names swapped | the swapped comparison, less 4 | | |
-/// | Date of birth | 35 | day and month swapped 26, one digit wrong 24, a year out 24 | 0 |
-/// | Sex | 10 | not known on one side 4 | 0 |
-/// | Postcode | 5 | same outward code 2 | 0 |
-/// | Telephone | 5 | | 0 |
-/// | NHS number | +25 | | −40 |
+/// ```text
+/// score = 100 × earned ÷ (possible + shortfall) + NHS number points
+/// ```
+///
+/// so a sparse record (names and date of birth only) is judged by the
+/// evidence it has, not penalised for the evidence it lacks: a typo in
+/// the first name scores 74 of 80 (93) whether or not a postcode was given.
+///
+/// *Shortfall*: when fewer than 55 points of names and date of birth can
+/// be compared (a first name and a date of birth), the points missing up
+/// to 55 count as not agreeing, so that one field alone never looks like a
+/// full match: both names without a date of birth score at most 45 of 55
+/// (82), a surname alone 25 of 55 (45).
+///
+/// The NHS number is not a share: it adds 25 when it matches (enough, with
+/// a few fields agreeing, to suggest a patient whose details have all
+/// changed; never enough alone) and takes 40 away when it differs. The
+/// result is clamped to 0–100 and rounded to the nearest whole number.
+///
+/// Why a share rather than frequency (Fellegi–Sunter) weights: the
+/// decision that matters most, the auto-match, is not a score at all (it
+/// is the exact rule), so the score only has to rank candidates and
+/// decide which to show. A share does that with one documented table, is
+/// explained to a receptionist in a sentence, needs nothing learned from
+/// the list (a vendor's list may be small or skewed), and keeps a proven
+/// bound for the search planner (see [`SearchPlanner`](crate::SearchPlanner)).
+///
+/// | Field | Same | Partial agreements | Different | Most |
+/// |---|---|---|---|---|
+/// | First name | 20 | accents/punctuation 18, nickname 16, similar spelling 14, sounds alike 12, initial only 8 | 0 | 20 |
+/// | Surname | 25 | accents/punctuation 23, part of a double-barrelled name 21, similar spelling 18, sounds alike 16, initial only 6, changed 10 | 0 | 25 |
+/// | Names swapped | the swapped comparison, less 4 | | | 45 |
+/// | Date of birth | 35 | day and month swapped 26, one digit wrong 24, a year out 24 | 0 | 35 |
+/// | Sex | 10 | unknown or indeterminate on one side 4 | 0 | 10 (none when unknown on both) |
+/// | Postcode | 5 | same outward code 2 | 0 | 5 |
+/// | Telephone | 5 | | 0 | 5 |
+/// | NHS number | +25 | | −40 | (not a share) |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Score(u8);
 
@@ -168,6 +211,20 @@ impl Score {
     /// A score, clamped to 0–100.
     pub fn new(points: i32) -> Self {
         Self(points.clamp(0, 100) as u8)
+    }
+
+    /// The score of `earned` points of `possible` (both before the NHS
+    /// number), with the [shortfall](Score#the-share-of-comparable-points)
+    /// for `identifying` points of names and date of birth, and the NHS
+    /// number's `nhs` points.
+    pub(crate) fn of_share(earned: i32, possible: i32, identifying: i32, nhs: i32) -> Self {
+        let denominator = possible + (MIN_IDENTIFYING_POINTS - identifying).max(0);
+        let share = if denominator <= 0 {
+            0
+        } else {
+            (200 * earned.max(0) + denominator) / (2 * denominator)
+        };
+        Self::new(share + nhs)
     }
 
     /// The score as a number from 0 to 100.
@@ -198,7 +255,8 @@ impl fmt::Display for Score {
 /// assert_eq!(c.first_name, NameAgreement::Nickname);
 /// assert_eq!(c.date_of_birth, DateAgreement::DayAndMonthSwapped);
 /// assert!(!c.is_exact());
-/// assert_eq!(c.score().value(), 16 + 25 + 26 + 10);
+/// // 77 of the 90 points names, date of birth and sex could earn.
+/// assert_eq!(c.score().value(), 86);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -231,11 +289,54 @@ pub(crate) const NHS_NUMBER_SAME: i32 = 25;
 /// Points lost when the names only agree once swapped.
 pub(crate) const SWAP_PENALTY: i32 = 4;
 
+/// The points of names and date of birth below which the score counts the
+/// rest as not agreeing (a first name and a date of birth).
+pub(crate) const MIN_IDENTIFYING_POINTS: i32 = 55;
+
+/// The most each field earns.
+pub(crate) const FIRST_NAME_MOST: i32 = 20;
+pub(crate) const SURNAME_MOST: i32 = 25;
+pub(crate) const DATE_MOST: i32 = 35;
+pub(crate) const SEX_MOST: i32 = 10;
+pub(crate) const POSTCODE_MOST: i32 = 5;
+pub(crate) const TELEPHONE_MOST: i32 = 5;
+
+/// Points earned and possible, field by field summed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Points {
+    /// Earned by the fields compared (the NHS number aside).
+    pub(crate) earned: i32,
+    /// The most the fields compared could earn.
+    pub(crate) possible: i32,
+    /// The most names and date of birth, where compared, could earn.
+    pub(crate) identifying: i32,
+    /// The NHS number's points.
+    pub(crate) nhs: i32,
+}
+
+impl Points {
+    /// Adds a field: `earned` of `most`, or nothing when not compared.
+    pub(crate) fn add(&mut self, earned: Option<i32>, most: i32) {
+        if let Some(earned) = earned {
+            self.earned += earned;
+            self.possible += most;
+        }
+    }
+
+    pub(crate) fn score(&self) -> Score {
+        Score::of_share(self.earned, self.possible, self.identifying, self.nhs)
+    }
+}
+
 impl Comparison {
     /// Whether the four fields of the auto-match rule (first name, surname,
     /// date of birth and sex) are equal after normalisation. An exact
     /// comparison auto-matches only when it is the only one, and not when
     /// the NHS numbers differ.
+    ///
+    /// Two unknown sexes are not equal (there is nothing to compare), and a
+    /// submission of indeterminate sex is never auto-matched either (see
+    /// [`MatchOutcome`](crate::MatchOutcome)).
     pub fn is_exact(&self) -> bool {
         self.first_name == NameAgreement::Same
             && self.surname == NameAgreement::Same
@@ -244,22 +345,61 @@ impl Comparison {
             && self.sex == SexAgreement::Same
     }
 
-    /// The score: see [`Score`] for the points each agreement earns.
+    /// Whether the candidate could be the person on the fields of the exact
+    /// rule: nothing disagrees, and at least two of first name, surname
+    /// and date of birth are the same while the third is the same or not
+    /// known; the sex the same, or unknown or indeterminate on one side.
+    ///
+    /// Such a candidate is always shown, first, and blocks the auto-match
+    /// of any other: a patient recorded with sex `U` and the same name and
+    /// date of birth as a female submission may be her.
+    pub fn could_be_exact(&self) -> bool {
+        let same = [
+            self.first_name == NameAgreement::Same,
+            self.surname == NameAgreement::Same,
+            self.date_of_birth == DateAgreement::Same,
+        ];
+        let unknown = [
+            self.first_name == NameAgreement::NotKnown,
+            self.surname == NameAgreement::NotKnown,
+            self.date_of_birth == DateAgreement::NotKnown,
+        ];
+        !self.names_swapped
+            && self.sex != SexAgreement::Different
+            && same.iter().zip(unknown).all(|(s, u)| *s || u)
+            && same.iter().filter(|s| **s).count() >= 2
+    }
+
+    /// The score: see [`Score`] for the points each agreement earns and
+    /// how they make a share.
     pub fn score(&self) -> Score {
-        let names = first_name_points(self.first_name) + surname_points(self.surname);
-        let names = if self.names_swapped {
-            names - SWAP_PENALTY
+        self.points().score()
+    }
+
+    /// Points earned and possible.
+    pub(crate) fn points(&self) -> Points {
+        let mut points = Points::default();
+        let first = name_points(self.first_name, FIRST_NAME_MOST);
+        let surname = name_points(self.surname, SURNAME_MOST);
+        let names_most = FIRST_NAME_MOST + SURNAME_MOST;
+        if self.names_swapped {
+            let earned = first.unwrap_or(0) + surname.unwrap_or(0) - SWAP_PENALTY;
+            points.add(Some(earned), names_most);
+            points.identifying += names_most;
         } else {
-            names
-        };
-        Score::new(
-            names
-                + date_points(self.date_of_birth)
-                + sex_points(self.sex)
-                + postcode_points(self.postcode)
-                + telephone_points(self.telephone)
-                + nhs_points(self.nhs_number),
-        )
+            points.add(first, FIRST_NAME_MOST);
+            points.add(surname, SURNAME_MOST);
+            points.identifying += i32::from(first.is_some()) * FIRST_NAME_MOST
+                + i32::from(surname.is_some()) * SURNAME_MOST;
+        }
+        let date = date_points(self.date_of_birth);
+        points.add(date, DATE_MOST);
+        points.identifying += i32::from(date.is_some()) * DATE_MOST;
+        points.add(sex_points(self.sex), SEX_MOST);
+        points.add(postcode_points(self.postcode), POSTCODE_MOST);
+        points.add(telephone_points(self.telephone), TELEPHONE_MOST);
+        points.nhs = nhs_points(self.nhs_number);
+        points
     }
 
     /// The findings, field by field, in the order a person reads a record:
@@ -319,7 +459,10 @@ pub fn compare(
 
 /// Compares two prepared people.
 pub(crate) fn compare_views(submission: &PersonView<'_>, candidate: &PersonView<'_>) -> Comparison {
-    let date_of_birth = compare_dates(submission.date_of_birth, candidate.date_of_birth);
+    let date_of_birth = match (submission.date_of_birth, candidate.date_of_birth) {
+        (Some(ours), Some(theirs)) => compare_dates(ours, theirs),
+        _ => DateAgreement::NotKnown,
+    };
     let sex = compare_sex(submission.sex, candidate.sex);
 
     let first = compare_names(submission.first_name, candidate.first_name, Role::First);
@@ -337,7 +480,10 @@ pub(crate) fn compare_views(submission: &PersonView<'_>, candidate: &PersonView<
     let straight = first_name_points(first) + surname_points(surname);
 
     let (mut first_name, mut names_swapped) = (first, false);
-    if !(first == NameAgreement::Same && surname == NameAgreement::Same) {
+    let all_known = [submission, candidate]
+        .iter()
+        .all(|p| p.first_name.is_known() && p.surname.is_known());
+    if all_known && !(first == NameAgreement::Same && surname == NameAgreement::Same) {
         let crossed_first = compare_names(submission.first_name, candidate.surname, Role::First);
         let crossed_surname =
             compare_names(submission.surname, candidate.first_name, Role::Surname);
@@ -379,6 +525,9 @@ enum Role {
 const SIMILAR: f64 = 0.88;
 
 fn compare_names(ours: NameView<'_>, theirs: NameView<'_>, role: Role) -> NameAgreement {
+    if !ours.is_known() || !theirs.is_known() {
+        return NameAgreement::NotKnown;
+    }
     if ours.text == theirs.text {
         return NameAgreement::Same;
     }
@@ -428,6 +577,9 @@ pub(crate) fn names_could_agree(
     surname: NameView<'_>,
 ) -> bool {
     let related = |a: NameView<'_>, b: NameView<'_>| {
+        if !a.is_known() || !b.is_known() {
+            return true;
+        }
         let (x, y) = (fold(a.text), fold(b.text));
         x.chars().next() == y.chars().next()
             || a.sound.alike(b.sound)
@@ -485,7 +637,9 @@ fn compare_dates(ours: NaiveDate, theirs: NaiveDate) -> DateAgreement {
 
 fn compare_sex(ours: Sex, theirs: Sex) -> SexAgreement {
     let known = |s| matches!(s, Sex::Male | Sex::Female);
-    if ours == theirs {
+    if ours == Sex::Unknown && theirs == Sex::Unknown {
+        SexAgreement::NotKnown
+    } else if ours == theirs {
         SexAgreement::Same
     } else if known(ours) && known(theirs) {
         SexAgreement::Different
@@ -529,7 +683,7 @@ pub(crate) fn first_name_points(agreement: NameAgreement) -> i32 {
         NameAgreement::InitialOnly => 8,
         // Not given to first names; scored as their nearest kin.
         NameAgreement::PartOfDoubleBarrelled => 14,
-        NameAgreement::Changed | NameAgreement::Different => 0,
+        NameAgreement::Changed | NameAgreement::Different | NameAgreement::NotKnown => 0,
     }
 }
 
@@ -544,39 +698,53 @@ pub(crate) fn surname_points(agreement: NameAgreement) -> i32 {
         NameAgreement::InitialOnly => 6,
         // Not given to surnames; scored as their nearest kin.
         NameAgreement::Nickname => 18,
-        NameAgreement::Different => 0,
+        NameAgreement::Different | NameAgreement::NotKnown => 0,
     }
 }
 
-pub(crate) fn date_points(agreement: DateAgreement) -> i32 {
+/// A name's points of `most` (20 for a first name, 25 for a surname);
+/// `None` when not compared.
+fn name_points(agreement: NameAgreement, most: i32) -> Option<i32> {
     match agreement {
-        DateAgreement::Same => 35,
-        DateAgreement::DayAndMonthSwapped => 26,
-        DateAgreement::OneDigitWrong | DateAgreement::YearOneOut => 24,
-        DateAgreement::Different => 0,
+        NameAgreement::NotKnown => None,
+        _ if most == FIRST_NAME_MOST => Some(first_name_points(agreement)),
+        _ => Some(surname_points(agreement)),
     }
 }
 
-pub(crate) fn sex_points(agreement: SexAgreement) -> i32 {
+pub(crate) fn date_points(agreement: DateAgreement) -> Option<i32> {
     match agreement {
-        SexAgreement::Same => 10,
-        SexAgreement::NotKnownOnOneSide => 4,
-        SexAgreement::Different => 0,
+        DateAgreement::Same => Some(35),
+        DateAgreement::DayAndMonthSwapped => Some(26),
+        DateAgreement::OneDigitWrong | DateAgreement::YearOneOut => Some(24),
+        DateAgreement::Different => Some(0),
+        DateAgreement::NotKnown => None,
     }
 }
 
-pub(crate) fn postcode_points(evidence: Evidence) -> i32 {
-    match evidence {
-        Evidence::Same => 5,
-        Evidence::SameArea => 2,
-        Evidence::Different | Evidence::NotCompared => 0,
+pub(crate) fn sex_points(agreement: SexAgreement) -> Option<i32> {
+    match agreement {
+        SexAgreement::Same => Some(10),
+        SexAgreement::NotKnownOnOneSide => Some(4),
+        SexAgreement::Different => Some(0),
+        SexAgreement::NotKnown => None,
     }
 }
 
-pub(crate) fn telephone_points(evidence: Evidence) -> i32 {
+pub(crate) fn postcode_points(evidence: Evidence) -> Option<i32> {
     match evidence {
-        Evidence::Same => 5,
-        _ => 0,
+        Evidence::Same => Some(5),
+        Evidence::SameArea => Some(2),
+        Evidence::Different => Some(0),
+        Evidence::NotCompared => None,
+    }
+}
+
+pub(crate) fn telephone_points(evidence: Evidence) -> Option<i32> {
+    match evidence {
+        Evidence::Same => Some(5),
+        Evidence::NotCompared => None,
+        _ => Some(0),
     }
 }
 
@@ -626,6 +794,14 @@ fn name_finding(field: Field, agreement: NameAgreement) -> Finding {
         ),
         NameAgreement::Different if first => (Verdict::Disagrees, "first name differs"),
         NameAgreement::Different => (Verdict::Disagrees, "surname differs"),
+        NameAgreement::NotKnown if first => (
+            Verdict::NotKnown,
+            "first name not known on one side: not compared",
+        ),
+        NameAgreement::NotKnown => (
+            Verdict::NotKnown,
+            "surname not known on one side: not compared",
+        ),
     };
     Finding {
         field,
@@ -646,6 +822,10 @@ fn date_finding(agreement: DateAgreement) -> Finding {
         }
         DateAgreement::YearOneOut => (Verdict::PartlyAgrees, "date of birth is a year out"),
         DateAgreement::Different => (Verdict::Disagrees, "date of birth differs"),
+        DateAgreement::NotKnown => (
+            Verdict::NotKnown,
+            "date of birth not known on one side: not compared",
+        ),
     };
     Finding {
         field: Field::DateOfBirth,
@@ -657,8 +837,12 @@ fn date_finding(agreement: DateAgreement) -> Finding {
 fn sex_finding(agreement: SexAgreement) -> Finding {
     let (verdict, text) = match agreement {
         SexAgreement::Same => (Verdict::Agrees, "sex matches"),
-        SexAgreement::NotKnownOnOneSide => (Verdict::PartlyAgrees, "sex is not known on one side"),
+        SexAgreement::NotKnownOnOneSide => (
+            Verdict::PartlyAgrees,
+            "sex is unknown or indeterminate on one side: cannot confirm it is the same person",
+        ),
         SexAgreement::Different => (Verdict::Disagrees, "sex differs"),
+        SexAgreement::NotKnown => (Verdict::NotKnown, "sex not known on either side"),
     };
     Finding {
         field: Field::Sex,

@@ -8,7 +8,10 @@
 //! - **`AutoMatched`**: exactly one candidate whose first name, surname,
 //!   date of birth and sex equal the submission's after [`normalise`]
 //!   (Unicode NFC, case folding, whitespace), and whose NHS number, if both
-//!   sides have one, agrees. Two such candidates are never auto-matched.
+//!   sides have one, agrees. Two such candidates are never auto-matched;
+//!   nor is a submission of unknown (`U`) or indeterminate (`I`) sex, nor
+//!   one whose look-alike (same names and date of birth) has an unknown or
+//!   indeterminate sex: see [the rule](MatchOutcome#the-auto-match-rule).
 //! - **`NotMatched { suggestions }`**: ranked [`Suggestion`]s, each with a
 //!   field-by-field [`Comparison`] whose [`findings`](Comparison::findings)
 //!   a receptionist reads (nicknames, swapped names, double-barrelled
@@ -50,6 +53,8 @@ pub use index::{IndexFull, IndexStats, PatientIndex};
 pub use manual::{ManualMatch, parse_nhs_number};
 pub use nicknames::{are_nicknames, nicknames_of};
 pub use normalise::{fold, normalise};
-pub use outcome::{Candidate, MatchConfig, MatchOutcome, Suggestion, match_candidates};
-pub use person::Prepared;
+pub use outcome::{
+    AutoMatchRule, Candidate, MatchConfig, MatchOutcome, Suggestion, match_candidates,
+};
+pub use person::{PersonDetails, Prepared};
 pub use planner::{Criterion, Lookup, PlannedLookup, SearchCriteria, SearchPlanner, StopReason};

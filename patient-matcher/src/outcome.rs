@@ -1,10 +1,38 @@
 //! The decision: auto-matched, not matched (with ranked suggestions) or no
 //! results, from a set of compared candidates.
 
-use econsult_model::Demographics;
+use econsult_model::{Demographics, Sex};
 
 use crate::compare::{Comparison, Evidence, Score, compare_views};
 use crate::person::Prepared;
+
+/// What an auto-match needs besides the exact rule.
+///
+/// ```
+/// use patient_matcher::{AutoMatchRule, MatchConfig};
+///
+/// let strict = MatchConfig::default().with_auto_match_rule(AutoMatchRule::FourFieldsAndAnIdentifier);
+/// assert_eq!(strict.auto_match_rule(), AutoMatchRule::FourFieldsAndAnIdentifier);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum AutoMatchRule {
+    /// First name, surname, date of birth and sex (the default): the rule
+    /// of the product documents.
+    #[default]
+    FourFields,
+    /// The four fields and one more identifier that agrees: the NHS
+    /// number, the whole postcode or a telephone number.
+    ///
+    /// For large lists. On a synthetic list of a million patients, about
+    /// one corrupted submission in 4,000 has details equal to another real
+    /// patient's four fields, and the four-field rule auto-matches that
+    /// other patient; requiring one more agreeing identifier stops those
+    /// (the patient is suggested instead), at the cost of auto-matching
+    /// only submissions that give a postcode, telephone number or NHS
+    /// number the list also holds.
+    FourFieldsAndAnIdentifier,
+}
 
 /// How many suggestions to show and how good they must be.
 ///
@@ -18,19 +46,22 @@ use crate::person::Prepared;
 pub struct MatchConfig {
     threshold: u8,
     max_suggestions: usize,
+    auto_match_rule: AutoMatchRule,
 }
 
 impl Default for MatchConfig {
-    /// A threshold of 65 and at most 5 suggestions.
+    /// A threshold of 65, at most 5 suggestions, and the four-field
+    /// auto-match rule.
     ///
     /// At 65, a candidate needs more than a matching name: the same name
-    /// and sex with a different date of birth scores 55 and is shown only
-    /// when the postcode and telephone also agree; a typo or nickname with
-    /// everything else equal scores 75 to 90.
+    /// and sex with a different date of birth scores 55 of 90 (61) and is
+    /// shown only when the postcode and telephone also agree (65 of 100); a
+    /// typo or nickname with everything else equal scores 85 to 95.
     fn default() -> Self {
         Self {
             threshold: 65,
             max_suggestions: 5,
+            auto_match_rule: AutoMatchRule::FourFields,
         }
     }
 }
@@ -59,6 +90,17 @@ impl MatchConfig {
     pub fn max_suggestions(&self) -> usize {
         self.max_suggestions
     }
+
+    /// What an auto-match needs (default [`AutoMatchRule::FourFields`]).
+    pub fn with_auto_match_rule(mut self, rule: AutoMatchRule) -> Self {
+        self.auto_match_rule = rule;
+        self
+    }
+
+    /// What an auto-match needs.
+    pub fn auto_match_rule(&self) -> AutoMatchRule {
+        self.auto_match_rule
+    }
 }
 
 /// A patient who might be the one: whatever identifies them to the caller
@@ -81,24 +123,46 @@ pub struct Suggestion<P> {
     pub comparison: Comparison,
     /// The comparison's score.
     pub score: Score,
-    /// Another candidate matches the four fields exactly as well: these
-    /// people cannot be told apart by name, date of birth and sex, and a
+    /// Another candidate [could be](Comparison::could_be_exact) the person
+    /// as well: these people cannot be told apart by name, date of birth
+    /// and sex (one may have an unknown sex, or a missing field), and a
     /// person must choose using other details.
     pub ambiguous: bool,
 }
 
 /// What matching decided.
+///
+/// # The auto-match rule
+///
+/// A submission is auto-matched to a candidate only when:
+///
+/// - the submission gives a first name, surname, date of birth, and a sex
+///   of male or female (never unknown `U` or indeterminate `I`);
+/// - the candidate's first name, surname, date of birth and sex equal the
+///   submission's after [`normalise`](crate::normalise)
+///   ([`Comparison::is_exact`]), and their NHS number, if both have one,
+///   agrees;
+/// - no other candidate [could be](Comparison::could_be_exact) the
+///   person: another exact match, one with the same names and date of
+///   birth whose sex is unknown or indeterminate, or one missing a field
+///   but agreeing on the rest;
+/// - every candidate that could be the person was looked at (the index
+///   always does; the search planner only after a search that returns
+///   them all, and with every result readable);
+/// - and, under [`AutoMatchRule::FourFieldsAndAnIdentifier`], an NHS
+///   number, postcode or telephone number also agrees.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MatchOutcome<P> {
     /// Exactly one candidate matches first name, surname, date of birth
-    /// and sex after normalisation, and no NHS number disagrees: link the
-    /// eConsult to this patient.
+    /// and sex after normalisation, nobody else could be the person, and
+    /// no NHS number disagrees: link the eConsult to this patient.
     AutoMatched(Suggestion<P>),
     /// No auto-match, but these candidates are plausible: show them, best
     /// first, for a person to pick ("Select match").
     NotMatched {
-        /// Ranked: exact matches of the four fields first (then marked
-        /// ambiguous, or blocked by a differing NHS number), then by score.
+        /// Ranked: candidates that could be the person on the four fields
+        /// first, all of them (marked ambiguous when there are several),
+        /// then by score, ties by the points earned.
         /// Never empty: with nothing to suggest the outcome is `NoResults`.
         suggestions: Vec<Suggestion<P>>,
     },
@@ -166,7 +230,7 @@ pub fn match_candidates<P>(
     config: &MatchConfig,
 ) -> MatchOutcome<P> {
     let submission = Prepared::new(submission);
-    let mut ranking = Ranking::new();
+    let mut ranking = Ranking::new(&submission);
     for candidate in candidates {
         let prepared = Prepared::new(&candidate.demographics);
         ranking.add(
@@ -181,12 +245,17 @@ pub fn match_candidates<P>(
 #[derive(Debug)]
 pub(crate) struct Ranking<P> {
     compared: Vec<Suggestion<P>>,
+    /// Whether the submission may be auto-matched at all: complete, and
+    /// of sex male or female.
+    submission_can_auto_match: bool,
 }
 
 impl<P> Ranking<P> {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(submission: &Prepared) -> Self {
         Self {
             compared: Vec::new(),
+            submission_can_auto_match: submission.is_complete()
+                && matches!(submission.sex(), Sex::Male | Sex::Female),
         }
     }
 
@@ -216,14 +285,18 @@ impl<P> Ranking<P> {
         &self.compared
     }
 
-    /// Ranks: exact matches first, then by score; equal ranks keep the
-    /// order candidates were added in.
+    /// Ranks: candidates that could be the person first (exact ones
+    /// first among them), then by score, then by points earned (more
+    /// evidence first); equal ranks keep the order candidates were added
+    /// in.
     fn sort(&mut self) {
-        self.compared.sort_by(|a, b| {
-            b.comparison
-                .is_exact()
-                .cmp(&a.comparison.is_exact())
-                .then(b.score.cmp(&a.score))
+        self.compared.sort_by_cached_key(|s| {
+            std::cmp::Reverse((
+                s.comparison.could_be_exact(),
+                s.comparison.is_exact(),
+                s.score,
+                s.comparison.points().earned,
+            ))
         });
     }
 
@@ -242,18 +315,19 @@ impl<P> Ranking<P> {
         exact_set_complete: bool,
     ) -> MatchOutcome<P> {
         self.sort();
-        let exact = self
+        let could_be = self
             .compared
             .iter()
-            .take_while(|s| s.comparison.is_exact())
+            .take_while(|s| s.comparison.could_be_exact())
             .count();
-        if exact_set_complete
-            && exact == 1
+        let auto = exact_set_complete
+            && self.submission_can_auto_match
+            && could_be == 1
             && self
                 .compared
                 .first()
-                .is_some_and(|s| s.comparison.nhs_number != Evidence::Different)
-        {
+                .is_some_and(|s| auto_matches(&s.comparison, config.auto_match_rule));
+        if auto {
             self.compared.truncate(1);
             if let Some(only) = self.compared.pop() {
                 return MatchOutcome::AutoMatched(only);
@@ -264,9 +338,9 @@ impl<P> Ranking<P> {
         let mut nearest = None;
         let mut suggestions = Vec::new();
         for (rank, mut suggestion) in self.compared.into_iter().enumerate() {
-            let is_exact = rank < exact;
-            if is_exact || (suggestion.score >= threshold && shown < config.max_suggestions) {
-                suggestion.ambiguous = is_exact && exact > 1;
+            let must_show = rank < could_be;
+            if must_show || (suggestion.score >= threshold && shown < config.max_suggestions) {
+                suggestion.ambiguous = must_show && could_be > 1;
                 shown += 1;
                 suggestions.push(suggestion);
             } else if nearest.is_none() && suggestions.is_empty() {
@@ -279,4 +353,19 @@ impl<P> Ranking<P> {
             MatchOutcome::NotMatched { suggestions }
         }
     }
+}
+
+/// Whether the one candidate that could be the person is auto-matched.
+fn auto_matches(comparison: &Comparison, rule: AutoMatchRule) -> bool {
+    comparison.is_exact()
+        && comparison.nhs_number != Evidence::Different
+        && match rule {
+            AutoMatchRule::FourFields => true,
+            AutoMatchRule::FourFieldsAndAnIdentifier => [
+                comparison.nhs_number,
+                comparison.postcode,
+                comparison.telephone,
+            ]
+            .contains(&Evidence::Same),
+        }
 }

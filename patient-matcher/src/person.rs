@@ -4,10 +4,79 @@
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
-use econsult_model::{Demographics, Sex};
+use econsult_model::{Demographics, NhsNumber, PhoneNumber, Postcode, Sex};
 
 use crate::normalise::normalise;
 use crate::phonetic::Sound;
+
+/// What is known about a person when some of it may be missing: a row of
+/// a vendor's patient list without a date of birth, a submission without a
+/// first name. [`Demographics`] always has both names and a date of
+/// birth; this does not.
+///
+/// A person missing a first name, surname or date of birth is never
+/// auto-matched, and as a candidate is compared on what it has: it can be
+/// suggested, and it blocks the auto-match of anyone it could be (see
+/// [`Comparison::could_be_exact`](crate::Comparison::could_be_exact)).
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use patient_matcher::{PersonDetails, Prepared};
+///
+/// let mut row = PersonDetails::default();
+/// row.surname = Some("Testpatient".to_owned());
+/// row.date_of_birth = NaiveDate::from_ymd_opt(1970, 2, 1);
+/// let prepared = Prepared::from_details(&row);
+/// assert!(!prepared.is_complete());
+/// assert_eq!(prepared.first_name(), "");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PersonDetails {
+    /// First name, if known.
+    pub first_name: Option<String>,
+    /// Surname, if known.
+    pub surname: Option<String>,
+    /// Date of birth, if known.
+    pub date_of_birth: Option<NaiveDate>,
+    /// Sex; [`Sex::Unknown`] when not known.
+    pub sex: Sex,
+    /// Postcode, if known.
+    pub postcode: Option<Postcode>,
+    /// Telephone numbers.
+    pub phones: Vec<PhoneNumber>,
+    /// NHS number, if known.
+    pub nhs_number: Option<NhsNumber>,
+}
+
+impl Default for PersonDetails {
+    /// Nothing known (sex [`Sex::Unknown`]).
+    fn default() -> Self {
+        Self {
+            first_name: None,
+            surname: None,
+            date_of_birth: None,
+            sex: Sex::Unknown,
+            postcode: None,
+            phones: Vec::new(),
+            nhs_number: None,
+        }
+    }
+}
+
+impl From<&Demographics> for PersonDetails {
+    fn from(d: &Demographics) -> Self {
+        Self {
+            first_name: Some(d.name.first_name().to_owned()),
+            surname: Some(d.name.surname().to_owned()),
+            date_of_birth: Some(d.date_of_birth),
+            sex: d.sex,
+            postcode: d.postcode.clone(),
+            phones: d.phones.iter().map(|p| p.number.clone()).collect(),
+            nhs_number: d.nhs_number,
+        }
+    }
+}
 
 /// Demographics prepared for matching: build one per submission and reuse
 /// it for every candidate, index lookup or search plan.
@@ -24,16 +93,19 @@ use crate::phonetic::Sound;
 /// );
 /// let prepared = Prepared::new(&declared);
 /// assert_eq!(prepared.first_name(), "alex");
+/// assert!(prepared.is_complete());
 /// # Ok::<(), econsult_model::NameError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prepared {
+    /// Empty when not known.
     first_name: String,
+    /// Empty when not known.
     surname: String,
     /// The names' sounds, worked out when first needed: an exact lookup
     /// does without them.
     sounds: OnceLock<[Sound; 2]>,
-    date_of_birth: NaiveDate,
+    date_of_birth: Option<NaiveDate>,
     sex: Sex,
     postcode: PostcodeKey,
     phones: Vec<PhoneKey>,
@@ -43,39 +115,66 @@ pub struct Prepared {
 impl Prepared {
     /// Prepares `demographics` for matching.
     pub fn new(demographics: &Demographics) -> Self {
-        let first_name = normalise(demographics.name.first_name());
-        let surname = normalise(demographics.name.surname());
-        let mut phones: Vec<PhoneKey> = demographics
-            .phones
-            .iter()
-            .filter_map(|p| PhoneKey::new(&p.number.digits()))
-            .collect();
+        Self::with_fields(
+            demographics.name.first_name(),
+            demographics.name.surname(),
+            Some(demographics.date_of_birth),
+            demographics.sex,
+            demographics.postcode.as_ref(),
+            demographics.phones.iter().map(|p| &p.number),
+            demographics.nhs_number,
+        )
+    }
+
+    /// Prepares details some of which may be missing.
+    pub fn from_details(details: &PersonDetails) -> Self {
+        Self::with_fields(
+            details.first_name.as_deref().unwrap_or_default(),
+            details.surname.as_deref().unwrap_or_default(),
+            details.date_of_birth,
+            details.sex,
+            details.postcode.as_ref(),
+            details.phones.iter(),
+            details.nhs_number,
+        )
+    }
+
+    fn with_fields<'a>(
+        first_name: &str,
+        surname: &str,
+        date_of_birth: Option<NaiveDate>,
+        sex: Sex,
+        postcode: Option<&Postcode>,
+        phones: impl Iterator<Item = &'a PhoneNumber>,
+        nhs_number: Option<NhsNumber>,
+    ) -> Self {
+        let mut phones: Vec<PhoneKey> = phones.filter_map(|p| PhoneKey::new(&p.digits())).collect();
         phones.sort_unstable();
         phones.dedup();
         Self {
             sounds: OnceLock::new(),
-            first_name,
-            surname,
-            date_of_birth: demographics.date_of_birth,
-            sex: demographics.sex,
-            postcode: PostcodeKey::new(demographics.postcode.as_ref().map(|p| p.as_str())),
+            first_name: normalise(first_name),
+            surname: normalise(surname),
+            date_of_birth,
+            sex,
+            postcode: PostcodeKey::new(postcode.map(Postcode::as_str)),
             phones,
-            nhs_number: demographics.nhs_number.map(NhsKey::from),
+            nhs_number: nhs_number.map(NhsKey::from),
         }
     }
 
-    /// The normalised first name.
+    /// The normalised first name; empty when not known.
     pub fn first_name(&self) -> &str {
         &self.first_name
     }
 
-    /// The normalised surname.
+    /// The normalised surname; empty when not known.
     pub fn surname(&self) -> &str {
         &self.surname
     }
 
-    /// Date of birth.
-    pub fn date_of_birth(&self) -> NaiveDate {
+    /// Date of birth, if known.
+    pub fn date_of_birth(&self) -> Option<NaiveDate> {
         self.date_of_birth
     }
 
@@ -84,9 +183,25 @@ impl Prepared {
         self.sex
     }
 
+    /// Whether the first name, surname and date of birth are all known:
+    /// only then can this submission be auto-matched.
+    pub fn is_complete(&self) -> bool {
+        !self.first_name.is_empty() && !self.surname.is_empty() && self.date_of_birth.is_some()
+    }
+
     /// Whether an NHS number was given.
     pub fn has_nhs_number(&self) -> bool {
         self.nhs_number.is_some()
+    }
+
+    /// Whether a postcode was given.
+    pub(crate) fn has_postcode(&self) -> bool {
+        self.postcode.is_some()
+    }
+
+    /// Whether a telephone number was given.
+    pub(crate) fn has_phone(&self) -> bool {
+        !self.phones.is_empty()
     }
 
     /// A borrowed view for comparing with a candidate whose names are
@@ -129,18 +244,26 @@ impl Prepared {
 pub(crate) struct PersonView<'a> {
     pub(crate) first_name: NameView<'a>,
     pub(crate) surname: NameView<'a>,
-    pub(crate) date_of_birth: NaiveDate,
+    /// `None` when not known.
+    pub(crate) date_of_birth: Option<NaiveDate>,
     pub(crate) sex: Sex,
     pub(crate) postcode: PostcodeKey,
     pub(crate) phones: &'a [PhoneKey],
     pub(crate) nhs_number: Option<NhsKey>,
 }
 
-/// A normalised name and its sound.
+/// A normalised name and its sound; empty text when not known.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct NameView<'a> {
     pub(crate) text: &'a str,
     pub(crate) sound: Sound,
+}
+
+impl NameView<'_> {
+    /// Whether the name is known.
+    pub(crate) fn is_known(&self) -> bool {
+        !self.text.is_empty()
+    }
 }
 
 /// A postcode packed into 64 bits: the outward code in the high half, the

@@ -7,15 +7,19 @@
 //! as soon as the outcome cannot change:
 //!
 //! - **An exact match settles it.** The first lookup (date of birth with
-//!   sex, or with the surname's initial) returns every patient who could
-//!   match the four fields exactly, so after it an auto-match, or an
-//!   ambiguity between identical patients, is final: one call.
+//!   the surname's initial, without `Gender`) returns every patient who
+//!   could be the submission on the four fields, whatever their recorded
+//!   sex: a `Gender` search never returns patients recorded as unknown or
+//!   indeterminate (PROTOCOL.md §9.5), and those block an auto-match. So
+//!   after it an auto-match, or an ambiguity, is final: one call.
 //! - **Otherwise the planner bounds what it has not seen.** A patient no
 //!   search returned failed a criterion of every search, so each field
 //!   that criterion tests can score only what a mismatch allows (a date of
-//!   birth that is not equal scores at most 26 of 35, say). When that
-//!   bound is below both the threshold and the best candidate found, no
-//!   further search can change the result and the planner stops.
+//!   birth that is not equal scores at most 26 of 35, say), and fields the
+//!   submission does not give (a postcode, a telephone number) cannot be
+//!   compared at all. When the best [score](crate::Score) such a patient
+//!   could have is below both the threshold and the best candidate found,
+//!   no further search can change the result and the planner stops.
 //!
 //! The plan is visible ([`SearchPlanner::plan`]) so its worst-case cost can
 //! be shown before it runs.
@@ -25,7 +29,7 @@ use std::fmt;
 use chrono::NaiveDate;
 use econsult_model::{Demographics, NhsNumber, Sex};
 
-use crate::compare::{Evidence, NHS_NUMBER_SAME, SWAP_PENALTY, compare_views};
+use crate::compare::{Evidence, NHS_NUMBER_SAME, SWAP_PENALTY, Score, compare_views};
 use crate::outcome::{Candidate, MatchConfig, MatchOutcome, Ranking};
 use crate::person::Prepared;
 
@@ -108,14 +112,14 @@ impl SearchCriteria {
         self.criteria().iter().fold(0, |bits, c| bits | c.bit())
     }
 
-    /// Whether every patient matching the four fields exactly passes these
-    /// criteria: true when only names, date of birth and gender (taken from
-    /// the submission) are tested.
+    /// Whether every patient who could be the submission on the four
+    /// fields passes these criteria: true when only names and date of
+    /// birth (taken from the submission) are tested. Not with `Gender`:
+    /// patients recorded as unknown or indeterminate never pass it, and
+    /// they block an auto-match.
     fn finds_every_exact_match(&self) -> bool {
-        let exact_fields = Criterion::FirstName.bit()
-            | Criterion::Surname.bit()
-            | Criterion::DateOfBirth.bit()
-            | Criterion::Gender.bit();
+        let exact_fields =
+            Criterion::FirstName.bit() | Criterion::Surname.bit() | Criterion::DateOfBirth.bit();
         self.bits() & !exact_fields == 0
     }
 }
@@ -215,7 +219,7 @@ pub enum StopReason {
 /// assert!(planner.plan().len() >= 3);
 ///
 /// let first = planner.next_lookup().unwrap();
-/// assert_eq!(first.lookup.to_string(), "PatientSearch DateOfBirth=1970-02-01 Gender=F");
+/// assert_eq!(first.lookup.to_string(), "PatientSearch Surname=t DateOfBirth=1970-02-01");
 /// // SystmOne found one patient, exactly the same: nothing more to ask.
 /// planner.record(vec![Candidate { patient: "S1-1", demographics: alex.clone() }]);
 /// assert!(planner.next_lookup().is_none());
@@ -236,6 +240,8 @@ pub struct SearchPlanner<P> {
     next: usize,
     ranking: Ranking<P>,
     exact_set_complete: bool,
+    /// Results that could not be read: any makes the exact set incomplete.
+    unreadable: usize,
     stopped: Option<StopReason>,
 }
 
@@ -245,6 +251,7 @@ impl<P: PartialEq> SearchPlanner<P> {
         let prepared = Prepared::new(submission);
         let plan = plan_lookups(submission, &prepared);
         Self {
+            ranking: Ranking::new(&prepared),
             budget: plan.len(),
             submission: prepared,
             config,
@@ -252,8 +259,8 @@ impl<P: PartialEq> SearchPlanner<P> {
             pending: None,
             made: Vec::new(),
             next: 0,
-            ranking: Ranking::new(),
             exact_set_complete: false,
+            unreadable: 0,
             stopped: None,
         }
     }
@@ -317,6 +324,15 @@ impl<P: PartialEq> SearchPlanner<P> {
     /// Never; results recorded with no lookup pending are compared but do
     /// not count as a lookup.
     pub fn record(&mut self, found: Vec<Candidate<P>>) {
+        self.record_incomplete(found, 0);
+    }
+
+    /// Records what the pending lookup found, and that `unreadable` of its
+    /// results could not be read (a name that cannot be compared even
+    /// leniently). Any unreadable result means an exact match may have
+    /// gone unseen, so nothing is auto-matched from then on.
+    pub fn record_incomplete(&mut self, found: Vec<Candidate<P>>, unreadable: usize) {
+        self.unreadable += unreadable;
         if let Some(index) = self.pending.take() {
             self.made.push(index);
             if let Some(PlannedLookup {
@@ -341,13 +357,19 @@ impl<P: PartialEq> SearchPlanner<P> {
         self.stopped
     }
 
+    /// Results recorded as unreadable so far.
+    pub fn unreadable_results(&self) -> usize {
+        self.unreadable
+    }
+
     /// The outcome from the candidates found so far. An exact match is
     /// auto-matched only when a lookup that finds every exact match was
-    /// made, so stopping early (a budget, an error) can cost an auto-match
-    /// but never make a wrong one.
+    /// made and every result was read, so stopping early (a budget, an
+    /// error) or an unreadable result can cost an auto-match but never
+    /// make a wrong one.
     pub fn finish(self) -> MatchOutcome<P> {
         self.ranking
-            .decide_with(&self.config, self.exact_set_complete)
+            .decide_with(&self.config, self.exact_set_complete && self.unreadable == 0)
     }
 
     /// Whether the outcome is settled, and why.
@@ -355,12 +377,12 @@ impl<P: PartialEq> SearchPlanner<P> {
         let compared = self.ranking.compared();
         let exact: Vec<_> = compared
             .iter()
-            .filter(|s| s.comparison.is_exact())
+            .filter(|s| s.comparison.could_be_exact())
             .collect();
-        // Exact matches rank first and every one is known: nothing unseen
-        // can change the decision. Unless one has another NHS number than
-        // the one given: then the number's owner is looked up first, so
-        // that they are shown too.
+        // Candidates that could be the person rank first and every one is
+        // known: nothing unseen can change the decision. Unless one has
+        // another NHS number than the one given: then the number's owner
+        // is looked up first, so that they are shown too.
         let nhs_owner_known = !self.plan_has_nhs_lookup_left();
         if self.exact_set_complete
             && !exact.is_empty()
@@ -421,19 +443,44 @@ impl<P: PartialEq> SearchPlanner<P> {
         } else {
             0
         };
+        let given = Given::of(&self.submission);
         (0u8..64)
             .filter(|failed| searches.iter().all(|search| search & failed != 0))
-            .map(|failed| best_score_failing(failed) + nhs)
+            .map(|failed| best_score_failing(failed, given, nhs))
             .max()
-            .unwrap_or(nhs)
-            .min(100)
+            .unwrap_or(0)
     }
 }
 
-/// The best score, without the NHS number, of a patient failing the
-/// criteria in `failed` (a bit set of [`Criterion::bit`]): each field
-/// tested by a failed criterion scores at most its best disagreement.
-fn best_score_failing(failed: u8) -> i32 {
+/// What the submission gives beyond names and date of birth: a field it
+/// does not give cannot be compared, so earns an unseen patient nothing
+/// and costs them nothing.
+#[derive(Debug, Clone, Copy)]
+struct Given {
+    sex: Sex,
+    postcode: bool,
+    phone: bool,
+}
+
+impl Given {
+    fn of(submission: &Prepared) -> Self {
+        Self {
+            sex: submission.sex(),
+            postcode: submission.has_postcode(),
+            phone: submission.has_phone(),
+        }
+    }
+}
+
+/// The best score, with `nhs` points for the NHS number, of a patient
+/// failing the criteria in `failed` (a bit set of [`Criterion::bit`]).
+///
+/// Each field tested by a failed criterion scores at most its best
+/// disagreement. A field that may go uncompared (a postcode the patient
+/// may not have, a sex unknown on both sides) is tried both ways, since
+/// leaving a field out can raise a share. SystmOne's patients always have
+/// both names and a date of birth.
+fn best_score_failing(failed: u8, given: Given, nhs: i32) -> i32 {
     let fails = |c: Criterion| failed & c.bit() != 0;
     // Same is impossible when the prefix differs; an accent or punctuation
     // inside the prefix is the best left.
@@ -448,15 +495,47 @@ fn best_score_failing(failed: u8) -> i32 {
     } else {
         35
     };
-    let sex = if fails(Criterion::Gender) { 4 } else { 10 };
-    let postcode = if fails(Criterion::Postcode) { 2 } else { 5 };
-    let telephone = if fails(Criterion::Telephone) { 0 } else { 5 };
-    names + date + sex + postcode + telephone
+    // Each optional field's best (earned, most) when compared, and `None`
+    // where it may not be compared at all.
+    let sex: &[Option<(i32, i32)>] = match given.sex {
+        // A patient failing `Gender` is of the other sex (0) or unknown or
+        // indeterminate (4).
+        Sex::Male | Sex::Female if fails(Criterion::Gender) => &[Some((4, 10))],
+        Sex::Male | Sex::Female | Sex::Indeterminate => &[Some((10, 10))],
+        // Unknown: nothing to compare against another unknown.
+        _ => &[Some((4, 10)), None],
+    };
+    let postcode: &[Option<(i32, i32)>] = match (given.postcode, fails(Criterion::Postcode)) {
+        (false, _) => &[None],
+        (true, false) => &[Some((5, 5)), None],
+        (true, true) => &[Some((2, 5)), None],
+    };
+    let telephone: &[Option<(i32, i32)>] = match (given.phone, fails(Criterion::Telephone)) {
+        (false, _) => &[None],
+        (true, false) => &[Some((5, 5)), None],
+        (true, true) => &[Some((0, 5)), None],
+    };
+    let identifying = 20 + 25 + 35;
+    let mut best = 0;
+    for s in sex {
+        for p in postcode {
+            for t in telephone {
+                let (mut earned, mut possible) = (names + date, identifying);
+                for (e, m) in [s, p, t].into_iter().flatten() {
+                    earned += e;
+                    possible += m;
+                }
+                let score = Score::of_share(earned, possible, identifying, nhs);
+                best = best.max(i32::from(score.value()));
+            }
+        }
+    }
+    best
 }
 
 /// The lookups that may find the patient, best first.
 fn plan_lookups(submission: &Demographics, prepared: &Prepared) -> Vec<PlannedLookup> {
-    let dob = Some(prepared.date_of_birth());
+    let dob = prepared.date_of_birth();
     let gender = matches!(prepared.sex(), Sex::Male | Sex::Female).then_some(prepared.sex());
     let surname_initial = prefix(prepared.surname(), 1);
     let surname_start = prefix(prepared.surname(), 3);
@@ -465,27 +544,14 @@ fn plan_lookups(submission: &Demographics, prepared: &Prepared) -> Vec<PlannedLo
         lookup: Lookup::Search(criteria),
         purpose,
     };
-    let mut plan = Vec::new();
-
-    if gender.is_some() {
-        plan.push(search(
-            SearchCriteria {
-                date_of_birth: dob,
-                gender,
-                ..SearchCriteria::default()
-            },
-            "everyone of this sex born that day: every exact match, and names spelt differently",
-        ));
-    } else {
-        plan.push(search(
-            SearchCriteria {
-                surname: surname_initial.clone(),
-                date_of_birth: dob,
-                ..SearchCriteria::default()
-            },
-            "everyone born that day whose surname starts with the same letter: every exact match",
-        ));
-    }
+    let mut plan = vec![search(
+        SearchCriteria {
+            surname: surname_initial,
+            date_of_birth: dob,
+            ..SearchCriteria::default()
+        },
+        "everyone born that day whose surname starts with the same letter, whatever their recorded sex: every patient who could be an exact match",
+    )];
     if let Some(nhs) = submission.nhs_number {
         plan.push(PlannedLookup {
             lookup: Lookup::NhsNumber(nhs),
@@ -495,11 +561,20 @@ fn plan_lookups(submission: &Demographics, prepared: &Prepared) -> Vec<PlannedLo
     if gender.is_some() {
         plan.push(search(
             SearchCriteria {
-                surname: surname_initial.clone(),
+                date_of_birth: dob,
+                gender,
+                ..SearchCriteria::default()
+            },
+            "everyone of this sex born that day: names spelt differently, swapped or changed",
+        ));
+    } else {
+        plan.push(search(
+            SearchCriteria {
+                first_name: first_initial.clone(),
                 date_of_birth: dob,
                 ..SearchCriteria::default()
             },
-            "everyone born that day whose surname starts with the same letter, whatever their recorded sex",
+            "everyone born that day whose first name starts with the same letter: a changed or misspelt surname",
         ));
     }
     plan.push(search(
@@ -550,18 +625,38 @@ mod tests {
 
     #[test]
     fn bound_of_nothing_searched_is_everything() {
-        assert_eq!(best_score_failing(0), 100);
-        assert_eq!(best_score_failing(Criterion::DateOfBirth.bit()), 91);
+        let given = Given {
+            sex: Sex::Female,
+            postcode: true,
+            phone: true,
+        };
+        assert_eq!(best_score_failing(0, given, 0), 100);
+        // 45 + 26 + 10 + 5 + 5 of 100.
+        assert_eq!(best_score_failing(Criterion::DateOfBirth.bit(), given, 0), 91);
+        // Without postcode or telephone: 81 of 90.
+        let sparse = Given {
+            postcode: false,
+            phone: false,
+            ..given
+        };
+        assert_eq!(best_score_failing(Criterion::DateOfBirth.bit(), sparse, 0), 90);
     }
 
     #[test]
     fn exact_sets_are_known() {
+        let dob_surname = SearchCriteria {
+            date_of_birth: NaiveDate::from_ymd_opt(1970, 1, 1),
+            surname: Some("t".into()),
+            ..SearchCriteria::default()
+        };
+        assert!(dob_surname.finds_every_exact_match());
+        // A Gender search never returns patients of unknown sex.
         let dob_sex = SearchCriteria {
             date_of_birth: NaiveDate::from_ymd_opt(1970, 1, 1),
             gender: Some(Sex::Male),
             ..SearchCriteria::default()
         };
-        assert!(dob_sex.finds_every_exact_match());
+        assert!(!dob_sex.finds_every_exact_match());
         let postcode = SearchCriteria {
             postcode: Some("ZZ99 1AB".into()),
             first_name: Some("a".into()),
@@ -711,11 +806,16 @@ mod tests {
                 let candidate = mix(&submission, &other, take_other);
                 let planner = SearchPlanner::<u8>::new(&submission, MatchConfig::default());
                 let failed = failed_criteria(planner.plan(), &candidate);
-                let score = crate::compare(&submission, &candidate).score().value();
+                let comparison = crate::compare(&submission, &candidate);
+                // The NHS number's points are added to the bound as they
+                // are to the score: compare without them.
+                let nhs = crate::compare::nhs_points(comparison.nhs_number).max(0);
+                let score = i32::from(comparison.score().value());
+                let bound = best_score_failing(failed, Given::of(&Prepared::new(&submission)), nhs);
                 prop_assert!(
-                    i32::from(score) <= best_score_failing(failed),
+                    score <= bound,
                     "score {} above bound {} for failed criteria {:06b}",
-                    score, best_score_failing(failed), failed
+                    score, bound, failed
                 );
             }
         }

@@ -58,9 +58,23 @@ pub struct SearchReport {
     pub planned: usize,
     /// Why the plan stopped.
     pub stop_reason: StopReason,
-    /// Results SystmOne returned that could not be compared (no first name
-    /// or surname): counted, never silently dropped.
+    /// Results SystmOne returned that could not be compared even after
+    /// lenient cleaning (a first name or surname empty once invisible
+    /// characters are removed, or an NHS-number read that answered for
+    /// another patient): counted, never silently dropped. When any were
+    /// unreadable, nothing is auto-matched (one of them may be an exact
+    /// match): see [`is_complete`](Self::is_complete).
     pub unreadable_results: usize,
+}
+
+impl SearchReport {
+    /// Whether every result could be read. When not, the outcome is never
+    /// an auto-match, and the receptionist should be told that SystmOne
+    /// returned patients that could not be compared (check the record in
+    /// SystmOne).
+    pub fn is_complete(&self) -> bool {
+        self.unreadable_results == 0
+    }
 }
 
 /// A lookup failed; the search was abandoned.
@@ -127,7 +141,7 @@ pub async fn run_plan<A: SystmOneApi + ?Sized>(
             "patient lookup made"
         );
         lookups.push(step);
-        planner.record(found.candidates);
+        planner.record_incomplete(found.candidates, found.unreadable);
     }
     Ok(SearchReport {
         stop_reason: planner.stop_reason().unwrap_or(StopReason::PlanExhausted),
@@ -157,7 +171,7 @@ async fn lookup<A: SystmOneApi + ?Sized>(api: &A, lookup: &Lookup) -> Result<Fou
             if candidates.len() < total {
                 tracing::warn!(
                     unreadable = total - candidates.len(),
-                    "SystmOne returned patients without a first name or surname; they cannot be matched"
+                    "SystmOne returned patients whose first name or surname is empty even after removing invisible characters; they cannot be compared, so nothing will be auto-matched"
                 );
             }
             Ok(Found {
@@ -166,11 +180,11 @@ async fn lookup<A: SystmOneApi + ?Sized>(api: &A, lookup: &Lookup) -> Result<Fou
             })
         }
         Lookup::NhsNumber(nhs_number) => match fetch_demographics(api, *nhs_number).await {
-            Ok(Some(candidate)) => Ok(Found {
+            Ok(Read::Patient(candidate)) => Ok(Found {
                 candidates: vec![candidate],
                 unreadable: 0,
             }),
-            Ok(None) => Ok(Found {
+            Ok(Read::Unreadable | Read::OtherPatient { .. }) => Ok(Found {
                 candidates: Vec::new(),
                 unreadable: 1,
             }),
@@ -221,6 +235,20 @@ pub enum ManualMatchError {
         /// The number asked for.
         nhs_number: NhsNumber,
     },
+    /// SystmOne answered with a record that does not carry the NHS number
+    /// asked for (another patient's, or none): it is not offered, since
+    /// confirming it could link the wrong patient.
+    #[error(
+        "SystmOne was asked for NHS number {nhs_number} but answered with a record that {}; it is not offered for confirmation: search for the patient in SystmOne instead",
+        match returned { Some(_) => "carries another NHS number", None => "carries no NHS number" }
+    )]
+    OtherPatient {
+        /// The number asked for.
+        nhs_number: NhsNumber,
+        /// The NHS number the answer carried, if any (do not show it to
+        /// the wrong person; log at debug).
+        returned: Option<String>,
+    },
     /// The read failed (SystmOne unreachable, device not approved…).
     #[error("could not read the patient's demographics from SystmOne: {0}")]
     SystmOne(#[source] Error),
@@ -249,8 +277,12 @@ pub async fn manual_match<A: SystmOneApi + ?Sized>(
 ) -> Result<ManualMatch<SystmOnePatient>, ManualMatchError> {
     let nhs_number = crate::manual::parse_nhs_number(typed_nhs_number)?;
     match fetch_demographics(api, nhs_number).await {
-        Ok(Some(candidate)) => Ok(ManualMatch::new(submission, candidate)),
-        Ok(None) => Err(ManualMatchError::Unreadable { nhs_number }),
+        Ok(Read::Patient(candidate)) => Ok(ManualMatch::new(submission, candidate)),
+        Ok(Read::Unreadable) => Err(ManualMatchError::Unreadable { nhs_number }),
+        Ok(Read::OtherPatient { returned }) => Err(ManualMatchError::OtherPatient {
+            nhs_number,
+            returned,
+        }),
         Err(Error::SystmOne {
             message,
             permanent: true,
@@ -263,25 +295,42 @@ pub async fn manual_match<A: SystmOneApi + ?Sized>(
     }
 }
 
-/// Reads one patient's demographics; `None` when the answer has no usable
-/// name.
+/// What a read by NHS number gave.
+enum Read {
+    /// The patient, carrying the number asked for.
+    Patient(Candidate<SystmOnePatient>),
+    /// The record carries the number, but no usable name.
+    Unreadable,
+    /// The record does not carry the number asked for.
+    OtherPatient { returned: Option<String> },
+}
+
+/// Reads one patient's demographics, and checks the answer is theirs: the
+/// identity SystmOne returned must carry the NHS number asked for.
 async fn fetch_demographics<A: SystmOneApi + ?Sized>(
     api: &A,
     nhs_number: NhsNumber,
-) -> Result<Option<Candidate<SystmOnePatient>>, Error> {
+) -> Result<Read, Error> {
     let request = GetPatientRecord {
         identity: Some(Identity::nhs(nhs_number)),
         filter: Some(Filter::demographics_only()),
         ..GetPatientRecord::default()
     };
     let response = api.get_patient_record(request).await?;
-    let mut identity = response.identity;
-    if identity.nhs_number.is_none() && identity.pseudo_number.is_none() {
-        identity.nhs_number = Some(nhs_number.as_str().to_owned());
+    let identity = response.identity;
+    let carried = identity.validated_nhs_number().and_then(Result::ok);
+    if carried != Some(nhs_number) {
+        tracing::warn!(
+            "SystmOne answered a read by NHS number with a record that does not carry that number; it is not offered"
+        );
+        return Ok(Read::OtherPatient {
+            returned: identity.nhs_number,
+        });
     }
     Ok(response
         .demographics
-        .and_then(|d| from_record_demographics(identity, &d)))
+        .and_then(|d| from_record_demographics(identity, &d))
+        .map_or(Read::Unreadable, Read::Patient))
 }
 
 fn from_search_result(result: PatientSearchResult) -> Option<Candidate<SystmOnePatient>> {
@@ -327,9 +376,12 @@ fn from_record_demographics(
     })
 }
 
-/// Demographics from SystmOne's fields, leniently: a postcode or number
-/// that does not parse is left out (it is only supporting evidence); a
-/// missing name makes the patient unmatchable.
+/// Demographics from SystmOne's fields, leniently: names that
+/// [`PersonName::new`] refuses (invisible or direction characters, a soft
+/// hyphen, control characters, over 100 characters) are cleaned with
+/// [`PersonName::lenient`]; a postcode or number that does not parse is
+/// left out (it is only supporting evidence); a name empty even then makes
+/// the patient unreadable.
 fn demographics(
     identity: &Identity,
     (first_name, surname): (&str, &str),
@@ -338,7 +390,9 @@ fn demographics(
     postcode: Option<&str>,
     telephones: &[&str],
 ) -> Option<Demographics> {
-    let name = PersonName::new(first_name, surname).ok()?;
+    let name = PersonName::new(first_name, surname)
+        .ok()
+        .or_else(|| PersonName::lenient(first_name, surname))?;
     let sex = match sex {
         proto::Sex::Male => econsult_model::Sex::Male,
         proto::Sex::Female => econsult_model::Sex::Female,

@@ -17,6 +17,7 @@ pub(super) struct Columns {
     /// in `names` (each starts where the previous one ended).
     name_ends: Vec<[u32; 2]>,
     sounds: Vec<[Sound; 2]>,
+    /// [`NO_DATE`] for a date of birth not known.
     dates_of_birth: Vec<NaiveDate>,
     sexes: Vec<Sex>,
     postcodes: Vec<PostcodeKey>,
@@ -29,6 +30,9 @@ pub(super) struct Columns {
 
 /// Stands for no NHS number (every real one is below 10^10).
 const NO_NHS_NUMBER: u64 = u64::MAX;
+
+/// Stands for no date of birth (no patient is born in 262,144 BC).
+const NO_DATE: NaiveDate = NaiveDate::MIN;
 
 /// The name arena outgrew 4 GiB: far beyond any patient list.
 #[derive(Debug)]
@@ -50,7 +54,8 @@ impl Columns {
         self.name_ends.push([first_end, surname_end]);
         self.sounds
             .push([view.first_name.sound, view.surname.sound]);
-        self.dates_of_birth.push(view.date_of_birth);
+        self.dates_of_birth
+            .push(view.date_of_birth.unwrap_or(NO_DATE));
         self.sexes.push(view.sex);
         self.postcodes.push(view.postcode);
         self.phones.extend_from_slice(view.phones);
@@ -87,8 +92,13 @@ impl Columns {
             + vec_bytes(&self.nhs_numbers)
     }
 
+    /// Patient `row`'s date of birth; `None` when not known (or no such
+    /// row).
     pub(super) fn date_of_birth(&self, row: u32) -> Option<NaiveDate> {
-        self.dates_of_birth.get(row as usize).copied()
+        self.dates_of_birth
+            .get(row as usize)
+            .copied()
+            .filter(|d| *d != NO_DATE)
     }
 
     /// Patient `row`'s normalised first name and surname, and sex: all
@@ -135,7 +145,7 @@ impl Columns {
                 text: self.names.get(first_end as usize..surname_end as usize)?,
                 sound: surname_sound,
             },
-            date_of_birth: *self.dates_of_birth.get(i)?,
+            date_of_birth: Some(*self.dates_of_birth.get(i)?).filter(|d| *d != NO_DATE),
             sex: *self.sexes.get(i)?,
             postcode: *self.postcodes.get(i)?,
             phones: self.phones.get(phones_start..phones_end)?,

@@ -4,13 +4,13 @@ mod blocks;
 mod columns;
 
 use chrono::{Datelike, NaiveDate};
-use econsult_model::Demographics;
+use econsult_model::{Demographics, Sex};
 
 use self::blocks::{DateTable, Table};
 use self::columns::{Columns, vec_bytes};
-use crate::compare::{Evidence, compare_views, names_could_agree};
+use crate::compare::{compare_views, names_could_agree};
 use crate::outcome::{MatchConfig, MatchOutcome, Ranking};
-use crate::person::{NameView, PersonView, Prepared};
+use crate::person::{NameView, PersonDetails, PersonView, Prepared};
 
 /// A patient list held in memory, for exact lookups and suggestions
 /// without asking SystmOne.
@@ -27,7 +27,16 @@ use crate::person::{NameView, PersonView, Prepared};
 /// - how the surname and first name sound (Double Metaphone), also
 ///   swapped: a date of birth slip with the names right or misspelt;
 /// - telephone number (unless more than 20 patients share it, like a care
-///   home's) and NHS number: anything else they agree on.
+///   home's) and NHS number: anything else they agree on;
+/// - both names together: a submission without a date of birth, and
+///   patients whose date of birth is missing from the list.
+///
+/// A list may hold incomplete patients (no first name, surname or date of
+/// birth: [`PatientIndex::from_details`]). They are compared on what they
+/// have, can be suggested, and block the auto-match of anyone they could
+/// be ([`Comparison::could_be_exact`](crate::Comparison::could_be_exact)),
+/// so that leaving out a field never turns two look-alikes into an
+/// auto-match to the wrong one.
 ///
 /// ```
 /// use chrono::NaiveDate;
@@ -58,8 +67,13 @@ pub struct PatientIndex<K> {
     columns: Columns,
     by_date_of_birth: DateTable,
     by_sound: Table<u32>,
+    /// Both normalised names, hashed ([`names_key`]).
+    by_names: Table<u32>,
     by_telephone: Table<u64>,
     by_nhs_number: Table<u64>,
+    /// Whether any patient's date of birth is missing: only then does an
+    /// exact lookup also read `by_names`.
+    has_undated: bool,
 }
 
 /// More patients than an index can hold (2³² − 1), or more than 4 GiB of
@@ -91,16 +105,60 @@ impl IndexStats {
 impl<K> PatientIndex<K> {
     /// Builds the index.
     pub fn build(patients: impl IntoIterator<Item = (K, Demographics)>) -> Result<Self, IndexFull> {
+        Self::build_prepared(
+            patients
+                .into_iter()
+                .map(|(key, demographics)| (key, Prepared::new(&demographics))),
+        )
+    }
+
+    /// Builds the index from a list whose rows may miss a first name,
+    /// surname or date of birth (see [`PersonDetails`]).
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use econsult_model::{Demographics, PersonName, Sex};
+    /// use patient_matcher::{MatchConfig, PatientIndex, PersonDetails};
+    ///
+    /// let dob = NaiveDate::from_ymd_opt(1970, 2, 1).unwrap();
+    /// let mut complete = PersonDetails::default();
+    /// complete.first_name = Some("Alex".into());
+    /// complete.surname = Some("Testpatient".into());
+    /// complete.date_of_birth = Some(dob);
+    /// complete.sex = Sex::Female;
+    /// // The same person, or a twin: no first name on this row.
+    /// let mut incomplete = complete.clone();
+    /// incomplete.first_name = None;
+    /// let index = PatientIndex::from_details([("p1", complete), ("p2", incomplete)])?;
+    ///
+    /// let alex = Demographics::new(PersonName::new("Alex", "Testpatient")?, dob, Sex::Female);
+    /// let outcome = index.find(&alex, &MatchConfig::default());
+    /// assert_eq!(outcome.auto_matched(), None);
+    /// assert_eq!(outcome.suggestions().len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_details(
+        patients: impl IntoIterator<Item = (K, PersonDetails)>,
+    ) -> Result<Self, IndexFull> {
+        Self::build_prepared(
+            patients
+                .into_iter()
+                .map(|(key, details)| (key, Prepared::from_details(&details))),
+        )
+    }
+
+    /// Builds the index from people already prepared.
+    pub fn build_prepared(
+        patients: impl IntoIterator<Item = (K, Prepared)>,
+    ) -> Result<Self, IndexFull> {
         let patients = patients.into_iter();
         let mut keys = Vec::with_capacity(patients.size_hint().0);
         let mut columns = Columns::default();
-        for (key, demographics) in patients {
+        for (key, prepared) in patients {
             if keys.len() >= u32::MAX as usize {
                 return Err(IndexFull);
             }
-            columns
-                .push(&Prepared::new(&demographics))
-                .map_err(|_| IndexFull)?;
+            columns.push(&prepared).map_err(|_| IndexFull)?;
             keys.push(key);
         }
         keys.shrink_to_fit();
@@ -123,6 +181,15 @@ impl<K> PatientIndex<K> {
                 })
                 .collect(),
         );
+        let by_names = Table::build(
+            rows.clone()
+                .filter_map(|r| {
+                    let (first, surname, _) = columns.exact_fields(r)?;
+                    Some((names_key(first, surname)?, r))
+                })
+                .collect(),
+        );
+        let has_undated = rows.clone().any(|r| columns.date_of_birth(r).is_none());
         let by_telephone = Table::build(
             rows.clone()
                 .flat_map(|r| columns.phones_of(r).iter().map(move |p| (p.0, r)))
@@ -137,8 +204,10 @@ impl<K> PatientIndex<K> {
             columns,
             by_date_of_birth,
             by_sound,
+            by_names,
             by_telephone,
             by_nhs_number,
+            has_undated,
         }
     }
 
@@ -150,6 +219,7 @@ impl<K> PatientIndex<K> {
                 + self.columns.heap_bytes()
                 + self.by_date_of_birth.heap_bytes()
                 + self.by_sound.heap_bytes()
+                + self.by_names.heap_bytes()
                 + self.by_telephone.heap_bytes()
                 + self.by_nhs_number.heap_bytes(),
         }
@@ -166,58 +236,125 @@ impl<K> PatientIndex<K> {
     }
 
     /// The patients whose first name, surname, date of birth and sex equal
-    /// the submission's after normalisation: the auto-match set.
+    /// the submission's after normalisation: the auto-match set, if the
+    /// submission may be auto-matched at all.
     pub fn exact_matches<'a>(
         &'a self,
         submission: &'a Prepared,
     ) -> impl Iterator<Item = &'a K> + 'a {
-        self.exact_rows(submission)
-            .filter_map(|row| self.keys.get(row as usize))
-    }
-
-    fn exact_rows<'a>(&'a self, submission: &'a Prepared) -> impl Iterator<Item = u32> + 'a {
-        self.by_date_of_birth
-            .rows(submission.date_of_birth())
-            .iter()
-            .copied()
+        self.could_be_rows(submission)
             .filter(move |row| {
                 self.columns
                     .exact_fields(*row)
                     .is_some_and(|(first, surname, sex)| {
                         sex == submission.sex()
+                            && sex != Sex::Unknown
                             && first == submission.first_name()
                             && surname == submission.surname()
+                            && self.columns.date_of_birth(*row) == submission.date_of_birth()
                     })
             })
+            .filter_map(|row| self.keys.get(row as usize))
+    }
+
+    /// The patients who [could be](crate::Comparison::could_be_exact) the
+    /// submission on the four fields: everyone the exact rule must see.
+    fn could_be_rows<'a>(&'a self, submission: &'a Prepared) -> impl Iterator<Item = u32> + 'a {
+        let dated = submission
+            .date_of_birth()
+            .map(|date| self.by_date_of_birth.rows(date))
+            .unwrap_or_default();
+        // Patients without a date of birth, or a submission without one:
+        // the names decide.
+        let by_names = if self.has_undated || submission.date_of_birth().is_none() {
+            names_key(submission.first_name(), submission.surname())
+                .map(|key| self.by_names.rows(key))
+                .unwrap_or_default()
+        } else {
+            &[]
+        };
+        let undated_only = submission.date_of_birth().is_some();
+        dated
+            .iter()
+            .copied()
+            .chain(by_names.iter().copied().filter(move |row| {
+                !undated_only || self.columns.date_of_birth(*row).is_none()
+            }))
+            .filter(move |row| self.could_be(*row, submission))
+    }
+
+    /// The cheap form of [`Comparison::could_be_exact`](crate::Comparison::could_be_exact)
+    /// for patient `row`: no field of the exact rule differs, and at least
+    /// two of names and date of birth are the same.
+    fn could_be(&self, row: u32, submission: &Prepared) -> bool {
+        let Some((first, surname, sex)) = self.columns.exact_fields(row) else {
+            return false;
+        };
+        let agree = |ours: &str, theirs: &str| {
+            if ours.is_empty() || theirs.is_empty() {
+                Some(false)
+            } else {
+                (ours == theirs).then_some(true)
+            }
+        };
+        let date = match (submission.date_of_birth(), self.columns.date_of_birth(row)) {
+            (Some(ours), Some(theirs)) => (ours == theirs).then_some(true),
+            _ => Some(false),
+        };
+        let fields = [
+            agree(submission.first_name(), first),
+            agree(submission.surname(), surname),
+            date,
+        ];
+        let known = |s: Sex| matches!(s, Sex::Male | Sex::Female);
+        let sex_differs = known(sex) && known(submission.sex()) && sex != submission.sex();
+        !sex_differs
+            && fields.iter().all(Option::is_some)
+            && fields.iter().filter(|f| **f == Some(true)).count() >= 2
     }
 
     /// Matches a submission against the whole list: an auto-match when
-    /// exactly one patient matches exactly, otherwise ranked suggestions
-    /// from the patients sharing a blocking key.
+    /// exactly one patient matches exactly and nobody else could be the
+    /// person, otherwise ranked suggestions from the patients sharing a
+    /// blocking key.
     pub fn find(&self, submission: &Demographics, config: &MatchConfig) -> MatchOutcome<&K> {
         self.find_prepared(&Prepared::new(submission), config)
     }
 
+    /// [`find`](Self::find) for a submission whose details may be
+    /// incomplete: it is never auto-matched, and candidates are compared
+    /// on what both sides have.
+    pub fn find_details(&self, submission: &PersonDetails, config: &MatchConfig) -> MatchOutcome<&K> {
+        self.find_prepared(&Prepared::from_details(submission), config)
+    }
+
     /// [`find`](Self::find) for a submission already prepared.
     pub fn find_prepared(&self, submission: &Prepared, config: &MatchConfig) -> MatchOutcome<&K> {
-        let mut exact = self.exact_rows(submission);
-        // The fast path: exactly one exact match, and no NHS number
-        // against it.
-        if let (Some(only), None) = (exact.next(), exact.next())
+        let mut could_be = self.could_be_rows(submission);
+        // The fast path: exactly one patient could be the submission, and
+        // it is the same on the four fields. The ranking makes the decision
+        // (sex, NHS number, the auto-match rule).
+        if let (Some(only), None) = (could_be.next(), could_be.next())
             && let Some(theirs) = self.columns.view(only)
             && let Some(key) = self.keys.get(only as usize)
         {
             // Both names are the same, so their sounds are never read.
             let comparison = compare_views(&submission.view_for_exact(), &theirs);
-            if comparison.nhs_number != Evidence::Different {
-                let mut ranking = Ranking::new();
+            if comparison.is_exact() {
+                let mut ranking = Ranking::new(submission);
                 ranking.add(key, comparison);
-                return ranking.decide(config);
+                if let outcome @ MatchOutcome::AutoMatched(_) = ranking.decide(config) {
+                    return outcome;
+                }
             }
         }
         let ours = submission.view();
-        let mut ranking = Ranking::new();
-        for row in self.candidate_rows(submission) {
+        let mut ranking = Ranking::new(submission);
+        let mut rows = self.candidate_rows(submission);
+        rows.extend(self.could_be_rows(submission));
+        rows.sort_unstable();
+        rows.dedup();
+        for row in rows {
             if let (Some(theirs), Some(key)) = (self.columns.view(row), self.keys.get(row as usize))
             {
                 ranking.add(key, compare_views(&ours, &theirs));
@@ -230,20 +367,22 @@ impl<K> PatientIndex<K> {
     fn candidate_rows(&self, submission: &Prepared) -> Vec<u32> {
         let ours = submission.view();
         let mut rows: Vec<u32> = Vec::new();
-        for date in date_slips(ours.date_of_birth) {
-            rows.extend_from_slice(self.by_date_of_birth.rows(date));
-        }
-        // A date one digit out with a name that sounds different shares no
-        // other key: look at those dates too, but only at patients whose
-        // names could earn a suggestion.
-        for date in one_digit_slips(ours.date_of_birth) {
-            rows.extend(
-                self.by_date_of_birth
-                    .rows(date)
-                    .iter()
-                    .filter(|row| self.names_could_agree(**row, &ours))
-                    .copied(),
-            );
+        if let Some(date_of_birth) = ours.date_of_birth {
+            for date in date_slips(date_of_birth) {
+                rows.extend_from_slice(self.by_date_of_birth.rows(date));
+            }
+            // A date one digit out with a name that sounds different shares
+            // no other key: look at those dates too, but only at patients
+            // whose names could earn a suggestion.
+            for date in one_digit_slips(date_of_birth) {
+                rows.extend(
+                    self.by_date_of_birth
+                        .rows(date)
+                        .iter()
+                        .filter(|row| self.names_could_agree(**row, &ours))
+                        .copied(),
+                );
+            }
         }
         let (first, surname) = (ours.first_name.sound, ours.surname.sound);
         for (a, b) in [
@@ -297,6 +436,19 @@ impl<K> PatientIndex<K> {
 /// The most patients a telephone number may be shared by and still be a
 /// blocking key.
 const MAX_SHARING_A_TELEPHONE: usize = 20;
+
+/// The blocking key of both normalised names: a 32-bit FNV-1a hash (rows
+/// under a key are compared, so a collision costs a comparison, never a
+/// wrong answer); none when either name is not known.
+fn names_key(first: &str, surname: &str) -> Option<u32> {
+    if first.is_empty() || surname.is_empty() {
+        return None;
+    }
+    let bytes = first.bytes().chain([0]).chain(surname.bytes());
+    Some(bytes.fold(0x811c_9dc5_u32, |hash, b| {
+        (hash ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    }))
+}
 
 /// The blocking key of a surname's and a first name's sounds; none when
 /// either has no sound (no Latin letters), which would lump together
