@@ -381,11 +381,13 @@ impl Comparison {
         let mut points = Points::default();
         let first = name_points(self.first_name, FIRST_NAME_MOST);
         let surname = name_points(self.surname, SURNAME_MOST);
-        let names_most = FIRST_NAME_MOST + SURNAME_MOST;
         if self.names_swapped {
+            // The crossed comparisons, each known or not, less the penalty.
+            let most = i32::from(first.is_some()) * FIRST_NAME_MOST
+                + i32::from(surname.is_some()) * SURNAME_MOST;
             let earned = first.unwrap_or(0) + surname.unwrap_or(0) - SWAP_PENALTY;
-            points.add(Some(earned), names_most);
-            points.identifying += names_most;
+            points.add(Some(earned), most);
+            points.identifying += most;
         } else {
             points.add(first, FIRST_NAME_MOST);
             points.add(surname, SURNAME_MOST);
@@ -473,25 +475,30 @@ pub(crate) fn compare_views(submission: &PersonView<'_>, candidate: &PersonView<
             NameAgreement::Same | NameAgreement::SameApartFromAccentsOrPunctuation
         )
         && date_of_birth == DateAgreement::Same
-        && sex == SexAgreement::Same
+        && sex != SexAgreement::Different
     {
         surname = NameAgreement::Changed;
     }
     let straight = first_name_points(first) + surname_points(surname);
 
     let (mut first_name, mut names_swapped) = (first, false);
-    let all_known = [submission, candidate]
-        .iter()
-        .all(|p| p.first_name.is_known() && p.surname.is_known());
-    if all_known && !(first == NameAgreement::Same && surname == NameAgreement::Same) {
+    if !(first == NameAgreement::Same && surname == NameAgreement::Same) {
         let crossed_first = compare_names(submission.first_name, candidate.surname, Role::First);
         let crossed_surname =
             compare_names(submission.surname, candidate.first_name, Role::Surname);
         let crossed = first_name_points(crossed_first) + surname_points(crossed_surname);
-        let both_agree = ![crossed_first, crossed_surname]
+        // Each name compared crossed must agree well; one of them may be
+        // missing (then the other must be compared).
+        let agree_well = [crossed_first, crossed_surname].iter().all(|a| {
+            !matches!(
+                a,
+                NameAgreement::Different | NameAgreement::InitialOnly | NameAgreement::Changed
+            )
+        });
+        let any_compared = [crossed_first, crossed_surname]
             .iter()
-            .any(|a| matches!(a, NameAgreement::Different | NameAgreement::InitialOnly));
-        if both_agree && crossed - SWAP_PENALTY > straight {
+            .any(|a| *a != NameAgreement::NotKnown);
+        if agree_well && any_compared && crossed - SWAP_PENALTY > straight {
             first_name = crossed_first;
             surname = crossed_surname;
             names_swapped = true;

@@ -160,9 +160,10 @@ pub enum MatchOutcome<P> {
     /// No auto-match, but these candidates are plausible: show them, best
     /// first, for a person to pick ("Select match").
     NotMatched {
-        /// Ranked: candidates that could be the person on the four fields
-        /// first, all of them (marked ambiguous when there are several),
-        /// then by score, ties by the points earned.
+        /// Ranked: exact matches of the four fields first, then by score,
+        /// ties by the points earned. Every candidate that could be the
+        /// person on the four fields is shown (marked ambiguous when there
+        /// are several), even beyond the number shown.
         /// Never empty: with nothing to suggest the outcome is `NoResults`.
         suggestions: Vec<Suggestion<P>>,
     },
@@ -285,14 +286,12 @@ impl<P> Ranking<P> {
         &self.compared
     }
 
-    /// Ranks: candidates that could be the person first (exact ones
-    /// first among them), then by score, then by points earned (more
-    /// evidence first); equal ranks keep the order candidates were added
-    /// in.
+    /// Ranks: exact matches of the four fields first, then by score, then
+    /// by points earned (more evidence first); equal ranks keep the order
+    /// candidates were added in.
     fn sort(&mut self) {
         self.compared.sort_by_cached_key(|s| {
             std::cmp::Reverse((
-                s.comparison.could_be_exact(),
                 s.comparison.is_exact(),
                 s.score,
                 s.comparison.points().earned,
@@ -318,7 +317,7 @@ impl<P> Ranking<P> {
         let could_be = self
             .compared
             .iter()
-            .take_while(|s| s.comparison.could_be_exact())
+            .filter(|s| s.comparison.could_be_exact())
             .count();
         let auto = exact_set_complete
             && self.submission_can_auto_match
@@ -337,8 +336,8 @@ impl<P> Ranking<P> {
         let mut shown = 0usize;
         let mut nearest = None;
         let mut suggestions = Vec::new();
-        for (rank, mut suggestion) in self.compared.into_iter().enumerate() {
-            let must_show = rank < could_be;
+        for mut suggestion in self.compared {
+            let must_show = suggestion.comparison.could_be_exact();
             if must_show || (suggestion.score >= threshold && shown < config.max_suggestions) {
                 suggestion.ambiguous = must_show && could_be > 1;
                 shown += 1;

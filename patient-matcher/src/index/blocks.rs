@@ -31,6 +31,14 @@ impl<K: Ord + Copy> Table<K> {
         self.rows.get(start..end).unwrap_or_default()
     }
 
+    /// The patients with a key from `low` to `high`, both included, in
+    /// key order.
+    pub(super) fn rows_between(&self, low: K, high: K) -> &[u32] {
+        let start = self.keys.partition_point(|k| *k < low);
+        let end = self.keys.partition_point(|k| *k <= high).max(start);
+        self.rows.get(start..end).unwrap_or_default()
+    }
+
     /// Bytes held on the heap.
     pub(super) fn heap_bytes(&self) -> usize {
         vec_bytes(&self.keys) + vec_bytes(&self.rows)
@@ -167,6 +175,9 @@ mod tests {
     fn rows_by_key() {
         let table = Table::build(vec![(3, 0), (1, 1), (3, 2), (2, 3)]);
         assert_eq!(table.rows(3), [0, 2]);
+        assert_eq!(table.rows_between(2, 3), [3, 0, 2]);
+        assert_eq!(table.rows_between(4, 9), [] as [u32; 0]);
+        assert_eq!(table.rows_between(3, 1), [] as [u32; 0]);
         assert_eq!(table.rows(1), [1]);
         assert!(table.rows(9).is_empty());
         assert!(table.rows(0).is_empty());

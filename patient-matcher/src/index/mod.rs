@@ -66,7 +66,14 @@ pub struct PatientIndex<K> {
     keys: Vec<K>,
     columns: Columns,
     by_date_of_birth: DateTable,
+    /// Surname's and first name's sounds ([`sound_key`]), surname first.
     by_sound: Table<u32>,
+    /// The same, first name first: a surname misspelt out of its sound.
+    by_first_sound: Table<u32>,
+    /// Patients without a date of birth, by sound as `by_sound` and
+    /// `by_first_sound`: found by names alone, even misspelt.
+    undated_by_sound: Table<u32>,
+    undated_by_first_sound: Table<u32>,
     /// Both normalised names, hashed ([`names_key`]).
     by_names: Table<u32>,
     by_telephone: Table<u64>,
@@ -173,14 +180,26 @@ impl<K> PatientIndex<K> {
                 .filter_map(|r| Some((columns.date_of_birth(r)?, r)))
                 .collect(),
         );
-        let by_sound = Table::build(
-            rows.clone()
-                .filter_map(|r| {
-                    let [first, surname] = columns.sounds(r)?;
-                    Some((sound_key(surname.primary(), first.primary())?, r))
-                })
-                .collect(),
-        );
+        let sounds = |undated_only: bool, surname_first: bool| {
+            Table::build(
+                rows.clone()
+                    .filter(|r| !undated_only || columns.date_of_birth(*r).is_none())
+                    .filter_map(|r| {
+                        let [first, surname] = columns.sounds(r)?;
+                        let key = if surname_first {
+                            sound_key(surname.primary(), first.primary())
+                        } else {
+                            sound_key(first.primary(), surname.primary())
+                        };
+                        Some((key?, r))
+                    })
+                    .collect(),
+            )
+        };
+        let by_sound = sounds(false, true);
+        let by_first_sound = sounds(false, false);
+        let undated_by_sound = sounds(true, true);
+        let undated_by_first_sound = sounds(true, false);
         let by_names = Table::build(
             rows.clone()
                 .filter_map(|r| {
@@ -204,6 +223,9 @@ impl<K> PatientIndex<K> {
             columns,
             by_date_of_birth,
             by_sound,
+            by_first_sound,
+            undated_by_sound,
+            undated_by_first_sound,
             by_names,
             by_telephone,
             by_nhs_number,
@@ -219,6 +241,9 @@ impl<K> PatientIndex<K> {
                 + self.columns.heap_bytes()
                 + self.by_date_of_birth.heap_bytes()
                 + self.by_sound.heap_bytes()
+                + self.by_first_sound.heap_bytes()
+                + self.undated_by_sound.heap_bytes()
+                + self.undated_by_first_sound.heap_bytes()
                 + self.by_names.heap_bytes()
                 + self.by_telephone.heap_bytes()
                 + self.by_nhs_number.heap_bytes(),
@@ -385,6 +410,35 @@ impl<K> PatientIndex<K> {
             }
         }
         let (first, surname) = (ours.first_name.sound, ours.surname.sound);
+        // Names alone, one of them misspelt out of its sound: everyone whose
+        // surname (or first name) sounds the same and whose other name could
+        // agree. For a submission without a date of birth, from the whole
+        // list; otherwise from the patients without one.
+        let by_one_sound = [
+            (&self.by_sound, &self.undated_by_sound, surname.primary()),
+            (
+                &self.by_first_sound,
+                &self.undated_by_first_sound,
+                first.primary(),
+            ),
+        ];
+        for (all, undated, sound) in by_one_sound {
+            let table = if ours.date_of_birth.is_none() {
+                all
+            } else {
+                undated
+            };
+            if sound != 0 {
+                let low = u32::from(sound) << 16;
+                rows.extend(
+                    table
+                        .rows_between(low, low | 0xffff)
+                        .iter()
+                        .filter(|row| self.names_could_agree(**row, &ours))
+                        .copied(),
+                );
+            }
+        }
         for (a, b) in [
             (surname.primary(), first.primary()),
             (surname.alternate(), first.primary()),
