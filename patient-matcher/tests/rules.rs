@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use chrono::NaiveDate;
-use econsult_model::{Demographics, NhsNumberError, PersonName, Phone, PhoneKind, Sex};
+use econsult_model::{Demographics, NhsNumber, NhsNumberError, PersonName, Phone, PhoneKind, Sex};
 use patient_matcher::{
     Candidate, DateAgreement, Evidence, Field, MatchConfig, MatchOutcome, NameAgreement,
     PatientIndex, SexAgreement, Verdict, compare, match_candidates, parse_nhs_number,
@@ -505,4 +505,109 @@ fn nhs_numbers_are_validated_before_anything_else() {
         })
     ));
     assert!(parse_nhs_number("").is_err());
+}
+
+#[test]
+fn the_stricter_rule_needs_one_more_agreeing_identifier() {
+    let strict = MatchConfig::default()
+        .with_auto_match_rule(patient_matcher::AutoMatchRule::FourFieldsAndAnIdentifier);
+    let mut held = alex();
+    held.postcode = Some("ZZ99 1AB".parse().unwrap());
+    held.phones.push(Phone {
+        kind: PhoneKind::Mobile,
+        number: "07700 900123".parse().unwrap(),
+    });
+    held.nhs_number = NhsNumber::from_prefix(999_000_001);
+    let practice = [held.clone()];
+
+    // The four fields alone: auto-matched by default, only suggested under
+    // the stricter rule.
+    let bare = alex();
+    assert_eq!(decide(&bare, &practice).auto_matched(), Some(&0));
+    let outcome = decide_with(&bare, &practice, &strict);
+    assert_eq!(outcome.auto_matched(), None);
+    assert!(outcome.suggestions()[0].comparison.is_exact());
+
+    // A postcode in another area, or another telephone number, does not
+    // count either.
+    let mut elsewhere = alex();
+    elsewhere.postcode = Some("ZZ98 1AB".parse().unwrap());
+    elsewhere.phones.push(Phone {
+        kind: PhoneKind::Mobile,
+        number: "07700 900999".parse().unwrap(),
+    });
+    assert_eq!(decide_with(&elsewhere, &practice, &strict).auto_matched(), None);
+
+    // Any one of the three agreeing is enough.
+    let mut with_postcode = alex();
+    with_postcode.postcode = held.postcode.clone();
+    let mut with_phone = alex();
+    with_phone.phones = held.phones.clone();
+    let mut with_nhs = alex();
+    with_nhs.nhs_number = held.nhs_number;
+    for (submission, what) in [
+        (with_postcode, "postcode"),
+        (with_phone, "telephone"),
+        (with_nhs, "NHS number"),
+    ] {
+        assert_eq!(
+            decide_with(&submission, &practice, &strict).auto_matched(),
+            Some(&0),
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn a_submission_missing_a_field_is_never_auto_matched() {
+    use patient_matcher::PersonDetails;
+    let index = PatientIndex::build([(0, alex())]).unwrap();
+    let complete = PersonDetails::from(&alex());
+    assert_eq!(
+        index
+            .find_details(&complete, &MatchConfig::default())
+            .auto_matched(),
+        Some(&&0)
+    );
+    for missing in ["first name", "surname", "date of birth"] {
+        let mut details = complete.clone();
+        match missing {
+            "first name" => details.first_name = None,
+            "surname" => details.surname = None,
+            _ => details.date_of_birth = None,
+        }
+        let outcome = index.find_details(&details, &MatchConfig::default());
+        assert_eq!(outcome.auto_matched(), None, "{missing}");
+        assert_eq!(outcome.suggestions().len(), 1, "{missing}: still suggested");
+    }
+}
+
+#[test]
+fn a_patient_missing_a_field_blocks_the_look_alike_it_could_be() {
+    use patient_matcher::PersonDetails;
+    let complete = PersonDetails::from(&alex());
+    for missing in ["first name", "surname", "date of birth"] {
+        let mut incomplete = complete.clone();
+        match missing {
+            "first name" => incomplete.first_name = None,
+            "surname" => incomplete.surname = None,
+            _ => incomplete.date_of_birth = None,
+        }
+        let index =
+            PatientIndex::from_details([(0, complete.clone()), (1, incomplete)]).unwrap();
+        let outcome = index.find(&alex(), &MatchConfig::default());
+        assert_eq!(outcome.auto_matched(), None, "{missing}");
+        let mut shown: Vec<i32> = outcome.suggestions().iter().map(|s| *s.patient).collect();
+        shown.sort_unstable();
+        assert_eq!(shown, [0, 1], "{missing}");
+    }
+    // A row with one field of the three says nothing about who it is: it
+    // does not block.
+    let mut only_surname = PersonDetails::default();
+    only_surname.surname = Some("Testpatient".into());
+    let index = PatientIndex::from_details([(0, complete), (1, only_surname)]).unwrap();
+    assert_eq!(
+        index.find(&alex(), &MatchConfig::default()).auto_matched(),
+        Some(&&0)
+    );
 }

@@ -370,3 +370,145 @@ fn the_plan_is_visible_before_it_runs() {
     );
     assert!(planner.plan().iter().all(|p| !p.purpose.is_empty()));
 }
+
+/// A practice whose records hold names `PersonName` refuses: invisible
+/// characters, a direction override, a soft hyphen, an over-long surname.
+fn practice_with_unclean_names() -> Vec<PatientSeed> {
+    let mut william = seed(1, "Wil\u{AD}liam", "Test\u{200B}patient", "1970-02-01", Sex::Male);
+    william.mobile_telephone = None;
+    let long = format!("Longname{}", "x".repeat(150));
+    vec![
+        william,
+        seed(2, "\u{202E}Alex", &long, "1985-06-15", Sex::Female),
+    ]
+}
+
+#[tokio::test(start_paused = true)]
+async fn names_systmone_holds_uncleanly_are_compared_not_dropped() {
+    let (_mock, client) = mock::start(&practice_with_unclean_names()).await;
+    // A soft hyphen and a zero-width space are set aside: the record is
+    // William Testpatient, the only one, so he is found (and, the search
+    // being complete, auto-matched).
+    let william = declared(&practice()[0], |_| {});
+    let report = find_patient(&client, &william, &MatchConfig::default())
+        .await
+        .unwrap();
+    assert!(report.is_complete());
+    assert_eq!(report.unreadable_results, 0);
+    let found = report.outcome.best().expect("William was dropped");
+    assert_eq!(found.patient.demographics.name.first_name(), "William");
+    assert_eq!(found.patient.demographics.name.surname(), "Testpatient");
+    assert!(found.comparison.is_exact());
+
+    // A direction override and a surname of 158 characters: read, cut to
+    // 100 characters, and compared.
+    let mut alex = declared(&practice()[1], |_| {});
+    alex.name = PersonName::new("Alex", &format!("Longname{}", "x".repeat(92))).unwrap();
+    let report = find_patient(&client, &alex, &MatchConfig::default())
+        .await
+        .unwrap();
+    assert_eq!(report.unreadable_results, 0);
+    let found = report.outcome.best().expect("Alex was dropped");
+    assert_eq!(found.patient.demographics.name.first_name(), "Alex");
+    assert_eq!(found.patient.demographics.name.surname().chars().count(), 100);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_result_that_cannot_be_read_means_no_auto_match() {
+    // William, and someone born the same day whose first name is nothing
+    // but invisible characters: he may be another William Testpatient.
+    let mut practice = practice();
+    practice.push(seed(
+        7,
+        "\u{200B}\u{2060}",
+        "Testpatient",
+        "1970-02-01",
+        Sex::Male,
+    ));
+    let (_mock, client) = mock::start(&practice).await;
+    let william = declared(&practice[0], |_| {});
+    let report = find_patient(&client, &william, &MatchConfig::default())
+        .await
+        .unwrap();
+    assert_eq!(report.unreadable_results, 1);
+    assert!(!report.is_complete());
+    assert_eq!(report.outcome.auto_matched(), None, "{:?}", report.outcome);
+    // He is still suggested, first.
+    assert!(report.outcome.suggestions()[0].comparison.is_exact());
+}
+
+/// A `GetPatientRecord` answer, as SystmOne writes it, for a record
+/// carrying `identity` (the XML of an `Identity`).
+fn record_answer(identity: &str) -> systmone_client::proto::GetPatientRecordResponse {
+    let document = format!(
+        "<ClientIntegrationResponse><DeviceID>d</DeviceID><RequestUID>u</RequestUID>\
+         <Function>GetPatientRecord</Function><FunctionVersion>1.0</FunctionVersion>\
+         <ResponseUID>r</ResponseUID><Response>{identity}<Demographics><Title/>\
+         <FirstName>William</FirstName><MiddleNames/><Surname>Testpatient</Surname>\
+         <DateOfBirth>1970-02-01</DateOfBirth><Sex>M</Sex></Demographics></Response>\
+         </ClientIntegrationResponse>"
+    );
+    systmone_client::proto::decode_response::<GetPatientRecord>(document.as_bytes())
+        .unwrap()
+        .body
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_manual_match_is_offered_only_for_the_number_asked_for() {
+    let asked = nhs(1);
+    let bill = declared(&practice()[0], |d| rename(d, "Bill", "Testpatient"));
+    for (identity, why) in [
+        (
+            format!("<Identity><NHSNumber>{}</NHSNumber></Identity>", nhs(2).as_str()),
+            "another patient's number",
+        ),
+        (
+            "<Identity><PseudoNumber>P123</PseudoNumber></Identity>".to_owned(),
+            "no NHS number",
+        ),
+        ("<Identity/>".to_owned(), "no identity at all"),
+    ] {
+        let mut api = systmone_client::client::MockSystmOneApi::new();
+        let answer = record_answer(&identity);
+        api.expect_get_patient_record()
+            .times(1)
+            .returning(move |_| Ok(answer.clone()));
+        let err = manual_match(&api, asked.as_str(), &bill)
+            .await
+            .expect_err(why);
+        assert!(
+            matches!(err, ManualMatchError::OtherPatient { nhs_number, .. } if nhs_number == asked),
+            "{why}: {err}"
+        );
+        assert!(err.to_string().contains("not offered"), "{err}");
+    }
+    // The number asked for, written with spaces: offered.
+    let mut api = systmone_client::client::MockSystmOneApi::new();
+    let answer = record_answer("<Identity><NHSNumber>999 000 0018</NHSNumber></Identity>");
+    api.expect_get_patient_record()
+        .returning(move |_| Ok(answer.clone()));
+    let found = manual_match(&api, asked.as_str(), &bill).await.unwrap();
+    assert_eq!(found.comparison.first_name, NameAgreement::Nickname);
+}
+
+#[tokio::test]
+async fn the_planner_does_not_offer_a_record_that_answers_for_another_number() {
+    let mut submission = declared(&practice()[0], |_| {});
+    submission.nhs_number = Some(nhs(1));
+    let mut api = systmone_client::client::MockSystmOneApi::new();
+    api.expect_patient_search().returning(|_| {
+        Ok(systmone_client::proto::PatientSearchResponse::default())
+    });
+    let answer = record_answer(&format!(
+        "<Identity><NHSNumber>{}</NHSNumber></Identity>",
+        nhs(2).as_str()
+    ));
+    api.expect_get_patient_record()
+        .returning(move |_| Ok(answer.clone()));
+    let report = find_patient(&api, &submission, &MatchConfig::default())
+        .await
+        .unwrap();
+    assert!(report.outcome.best().is_none(), "{:?}", report.outcome);
+    assert_eq!(report.unreadable_results, 1);
+}
