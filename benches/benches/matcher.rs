@@ -44,7 +44,9 @@ use std::time::{Duration, Instant};
 use chrono::{Datelike, NaiveDate};
 use criterion::{BatchSize, Criterion, SamplingMode};
 use econsult_model::{Demographics, PersonName};
-use patient_matcher::{MatchConfig, MatchOutcome, PatientIndex, Prepared, nicknames_of, normalise};
+use patient_matcher::{
+    AutoMatchRule, MatchConfig, MatchOutcome, PatientIndex, Prepared, nicknames_of, normalise,
+};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt as _, SeedableRng as _};
 use systmone_client::mock::synthetic_patients;
@@ -419,6 +421,40 @@ fn time_each<T>(items: &[T], mut call: impl FnMut(&T)) -> Vec<Duration> {
         .collect()
 }
 
+/// The auto-match rules compared (`AutoMatchRule`): every slip, submitted
+/// without its NHS number (most patients do not know it), must not
+/// auto-match anyone, since a field of the four differs from its
+/// patient's; an auto-match is another patient whose four fields the slip
+/// happens to equal. And what the stricter rule costs: exact copies (with
+/// postcode and telephone, without NHS number) it still auto-matches.
+fn auto_match_rules(practice: &Practice, queries: &Queries, config: &MatchConfig) {
+    let strict = config.with_auto_match_rule(AutoMatchRule::FourFieldsAndAnIdentifier);
+    let without_nhs = |q: &Query| {
+        let mut d = q.submission.clone();
+        d.nhs_number = None;
+        d
+    };
+    let (mut slips, mut four_fields, mut stricter) = (0, 0, 0);
+    for (_, slipped) in &queries.slips {
+        for q in slipped {
+            let d = without_nhs(q);
+            slips += 1;
+            four_fields += usize::from(practice.index.find(&d, config).auto_matched().is_some());
+            stricter += usize::from(practice.index.find(&d, &strict).auto_matched().is_some());
+        }
+    }
+    let exact_kept = queries
+        .exact
+        .iter()
+        .filter(|q| practice.index.find(&without_nhs(q), &strict).auto_matched() == Some(&&q.patient))
+        .count();
+    println!(
+        "  auto-match rules, {} slips without their NHS number: the four-field rule auto-matched another patient {four_fields} times, four fields and an identifier {stricter} times; exact copies the stricter rule still auto-matches: {exact_kept} of {}",
+        thousands(slips),
+        thousands(queries.exact.len()),
+    );
+}
+
 /// Where the patient a slip was made from ended up.
 #[derive(Default)]
 struct Recall {
@@ -751,6 +787,7 @@ fn report(practice: &Practice, queries: &Queries, config: &MatchConfig) {
             recall.auto_matched_someone,
         );
     }
+    auto_match_rules(practice, queries, config);
     let all_full = Latency::of(all_full);
     let all_without = Latency::of(all_without);
     println!("  every slip, full record    {}", all_full.line());

@@ -142,8 +142,7 @@ INPUT (both files)
 MISSING VALUES
   A first name, surname or date of birth that is empty, or that cannot be
   read (a date that is not YYYY-MM-DD or not a real day, a name holding a
-  line break or control character), is missing; an unreadable one is also
-  reported as a warning.
+  line break or control character), is missing, with a warning.
   A submission missing one is still matched, on what it has, but never
   auto-matched: its candidates are suggested.
   A patient row missing one is kept as an INCOMPLETE PATIENT: it is compared
@@ -170,10 +169,11 @@ OUTPUT (stdout)
              four (ignoring case and spacing), no other patient could be the
              person (an incomplete patient or one of sex U or I, as above),
              and no NHS number disagrees. This patient can be linked.
-  suggested  one row per candidate, rank 1, 2, ... best first: a person must
-             choose. Patients who could be the person are all shown first
-             and never auto-matched: two or more exact matches (twins with
-             the same first name, duplicate registrations), incomplete
+  suggested  one row per candidate, rank 1, 2, ...: exact matches first,
+             then best score first. A person must choose. Every patient who
+             could be the person is shown, even beyond 5, and when there are
+             several none is auto-matched: two or more exact matches (twins
+             with the same first name, duplicate registrations), incomplete
              patients, patients of sex U or I.
   none       a single row with rank, patient_id and score empty: no patient
              is plausible.
@@ -182,13 +182,14 @@ OUTPUT (stdout)
              sides could earn. A field earns, when it agrees: first name 20,
              surname 25, date of birth 35, sex 10, postcode 5, phone 5 (less
              for partial agreement: nicknames, typos, day and month swapped,
-             sex U or I on one side...). A field not known on either side is
-             left out of both the points earned and the points possible, so
-             a row is not marked down for what it does not say; but when
-             fewer than 55 points of names and date of birth can be
+             sex U or I on one side...). A field not known on one side or
+             both is left out of both the points earned and the points
+             possible, so a row is not marked down for what it does not say;
+             but when fewer than 55 points of names and date of birth can be
              compared, the points missing up to 55 count as not agreeing.
-             Then a matching NHS number adds 25, a different one takes 40
-             away, and the score is kept within 0 to 100. Bill for William
+             The share is rounded to a whole percentage; then a matching NHS
+             number adds 25, a different one takes 40 away, and the score is
+             kept within 0 to 100. Bill for William
              (16), the same surname (25), day and month of birth swapped
              (26), the same sex (10) and postcode (5), no phone on one side:
              82 of 95, score 86.
