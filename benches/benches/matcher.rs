@@ -446,7 +446,9 @@ fn auto_match_rules(practice: &Practice, queries: &Queries, config: &MatchConfig
     let exact_kept = queries
         .exact
         .iter()
-        .filter(|q| practice.index.find(&without_nhs(q), &strict).auto_matched() == Some(&&q.patient))
+        .filter(|q| {
+            practice.index.find(&without_nhs(q), &strict).auto_matched() == Some(&&q.patient)
+        })
         .count();
     println!(
         "  auto-match rules, {} slips without their NHS number: the four-field rule auto-matched another patient {four_fields} times, four fields and an identifier {stricter} times; exact copies the stricter rule still auto-matches: {exact_kept} of {}",

@@ -113,7 +113,10 @@ mod tests {
             Some("Alex Test patient".to_owned())
         );
         assert_eq!(lenient_single_line("\u{200B}\u{FEFF} ", 100), None);
-        assert_eq!(lenient_single_line(&"x".repeat(150), 100).map(|s| s.len()), Some(100));
+        assert_eq!(
+            lenient_single_line(&"x".repeat(150), 100).map(|s| s.len()),
+            Some(100)
+        );
         // Cut at a space: no trailing space is left.
         assert_eq!(lenient_single_line("ab cd", 3), Some("ab".to_owned()));
     }

@@ -368,8 +368,10 @@ impl<P: PartialEq> SearchPlanner<P> {
     /// error) or an unreadable result can cost an auto-match but never
     /// make a wrong one.
     pub fn finish(self) -> MatchOutcome<P> {
-        self.ranking
-            .decide_with(&self.config, self.exact_set_complete && self.unreadable == 0)
+        self.ranking.decide_with(
+            &self.config,
+            self.exact_set_complete && self.unreadable == 0,
+        )
     }
 
     /// Whether the outcome is settled, and why.
@@ -632,14 +634,20 @@ mod tests {
         };
         assert_eq!(best_score_failing(0, given, 0), 100);
         // 45 + 26 + 10 + 5 + 5 of 100.
-        assert_eq!(best_score_failing(Criterion::DateOfBirth.bit(), given, 0), 91);
+        assert_eq!(
+            best_score_failing(Criterion::DateOfBirth.bit(), given, 0),
+            91
+        );
         // Without postcode or telephone: 81 of 90.
         let sparse = Given {
             postcode: false,
             phone: false,
             ..given
         };
-        assert_eq!(best_score_failing(Criterion::DateOfBirth.bit(), sparse, 0), 90);
+        assert_eq!(
+            best_score_failing(Criterion::DateOfBirth.bit(), sparse, 0),
+            90
+        );
     }
 
     #[test]

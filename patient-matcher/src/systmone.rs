@@ -181,7 +181,7 @@ async fn lookup<A: SystmOneApi + ?Sized>(api: &A, lookup: &Lookup) -> Result<Fou
         }
         Lookup::NhsNumber(nhs_number) => match fetch_demographics(api, *nhs_number).await {
             Ok(Read::Patient(candidate)) => Ok(Found {
-                candidates: vec![candidate],
+                candidates: vec![*candidate],
                 unreadable: 0,
             }),
             Ok(Read::Unreadable | Read::OtherPatient { .. }) => Ok(Found {
@@ -277,7 +277,7 @@ pub async fn manual_match<A: SystmOneApi + ?Sized>(
 ) -> Result<ManualMatch<SystmOnePatient>, ManualMatchError> {
     let nhs_number = crate::manual::parse_nhs_number(typed_nhs_number)?;
     match fetch_demographics(api, nhs_number).await {
-        Ok(Read::Patient(candidate)) => Ok(ManualMatch::new(submission, candidate)),
+        Ok(Read::Patient(candidate)) => Ok(ManualMatch::new(submission, *candidate)),
         Ok(Read::Unreadable) => Err(ManualMatchError::Unreadable { nhs_number }),
         Ok(Read::OtherPatient { returned }) => Err(ManualMatchError::OtherPatient {
             nhs_number,
@@ -298,7 +298,7 @@ pub async fn manual_match<A: SystmOneApi + ?Sized>(
 /// What a read by NHS number gave.
 enum Read {
     /// The patient, carrying the number asked for.
-    Patient(Candidate<SystmOnePatient>),
+    Patient(Box<Candidate<SystmOnePatient>>),
     /// The record carries the number, but no usable name.
     Unreadable,
     /// The record does not carry the number asked for.
@@ -330,7 +330,9 @@ async fn fetch_demographics<A: SystmOneApi + ?Sized>(
     Ok(response
         .demographics
         .and_then(|d| from_record_demographics(identity, &d))
-        .map_or(Read::Unreadable, Read::Patient))
+        .map_or(Read::Unreadable, |candidate| {
+            Read::Patient(Box::new(candidate))
+        }))
 }
 
 fn from_search_result(result: PatientSearchResult) -> Option<Candidate<SystmOnePatient>> {

@@ -633,10 +633,9 @@ impl Results {
             };
             if let Row::One(kind) = case.row
                 && kind.keeps_exact_fields()
+                && !practice.as_expected(truth, decision)
             {
-                if !practice.as_expected(truth, decision) {
-                    out.exact_misses.push(i);
-                }
+                out.exact_misses.push(i);
             }
             if !decision.in_top(truth, 5) {
                 let score = compare(&case.submission, &practice.held[truth]).score();

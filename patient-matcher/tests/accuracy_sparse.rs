@@ -131,9 +131,21 @@ impl Tally {
             self.cases,
             if registered { pct(self.top1) } else { dash() },
             if registered { pct(self.top5) } else { dash() },
-            if registered { self.linkable.to_string() } else { dash() },
-            if registered { of_linkable(self.linkable_top1) } else { dash() },
-            if registered { of_linkable(self.linkable_top5) } else { dash() },
+            if registered {
+                self.linkable.to_string()
+            } else {
+                dash()
+            },
+            if registered {
+                of_linkable(self.linkable_top1)
+            } else {
+                dash()
+            },
+            if registered {
+                of_linkable(self.linkable_top5)
+            } else {
+                dash()
+            },
             self.auto,
             pct(self.none),
             self.dropped
@@ -161,7 +173,10 @@ fn linkable(listed: &PersonDetails, submitted: &PersonDetails, kind: Kind) -> bo
     both(listed.first_name.is_some(), submitted.first_name.is_some())
         + both(listed.surname.is_some(), submitted.surname.is_some())
             * usize::from(kind != Kind::SurnameChanged)
-        + both(listed.date_of_birth.is_some(), submitted.date_of_birth.is_some())
+        + both(
+            listed.date_of_birth.is_some(),
+            submitted.date_of_birth.is_some(),
+        )
         >= 2
 }
 
@@ -312,7 +327,11 @@ fn accuracy_on_a_sparse_list() {
     eprintln!("{out}");
 
     let share = |n: usize| n as f64 / all.linkable as f64;
-    assert_eq!(all.auto + outsiders.auto, 0, "a submission without a known sex was auto-matched");
+    assert_eq!(
+        all.auto + outsiders.auto,
+        0,
+        "a submission without a known sex was auto-matched"
+    );
     assert!(
         all.linkable * 10 >= all.cases * 9,
         "only {} of {} cases linkable: the profile is not the one documented",

@@ -536,7 +536,10 @@ fn the_stricter_rule_needs_one_more_agreeing_identifier() {
         kind: PhoneKind::Mobile,
         number: "07700 900999".parse().unwrap(),
     });
-    assert_eq!(decide_with(&elsewhere, &practice, &strict).auto_matched(), None);
+    assert_eq!(
+        decide_with(&elsewhere, &practice, &strict).auto_matched(),
+        None
+    );
 
     // Any one of the three agreeing is enough.
     let mut with_postcode = alex();
@@ -593,8 +596,7 @@ fn a_patient_missing_a_field_blocks_the_look_alike_it_could_be() {
             "surname" => incomplete.surname = None,
             _ => incomplete.date_of_birth = None,
         }
-        let index =
-            PatientIndex::from_details([(0, complete.clone()), (1, incomplete)]).unwrap();
+        let index = PatientIndex::from_details([(0, complete.clone()), (1, incomplete)]).unwrap();
         let outcome = index.find(&alex(), &MatchConfig::default());
         assert_eq!(outcome.auto_matched(), None, "{missing}");
         let mut shown: Vec<i32> = outcome.suggestions().iter().map(|s| *s.patient).collect();

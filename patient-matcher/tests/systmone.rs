@@ -374,7 +374,13 @@ fn the_plan_is_visible_before_it_runs() {
 /// A practice whose records hold names `PersonName` refuses: invisible
 /// characters, a direction override, a soft hyphen, an over-long surname.
 fn practice_with_unclean_names() -> Vec<PatientSeed> {
-    let mut william = seed(1, "Wil\u{AD}liam", "Test\u{200B}patient", "1970-02-01", Sex::Male);
+    let mut william = seed(
+        1,
+        "Wil\u{AD}liam",
+        "Test\u{200B}patient",
+        "1970-02-01",
+        Sex::Male,
+    );
     william.mobile_telephone = None;
     let long = format!("Longname{}", "x".repeat(150));
     vec![
@@ -410,7 +416,10 @@ async fn names_systmone_holds_uncleanly_are_compared_not_dropped() {
     assert_eq!(report.unreadable_results, 0);
     let found = report.outcome.best().expect("Alex was dropped");
     assert_eq!(found.patient.demographics.name.first_name(), "Alex");
-    assert_eq!(found.patient.demographics.name.surname().chars().count(), 100);
+    assert_eq!(
+        found.patient.demographics.name.surname().chars().count(),
+        100
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -460,7 +469,10 @@ async fn a_manual_match_is_offered_only_for_the_number_asked_for() {
     let bill = declared(&practice()[0], |d| rename(d, "Bill", "Testpatient"));
     for (identity, why) in [
         (
-            format!("<Identity><NHSNumber>{}</NHSNumber></Identity>", nhs(2).as_str()),
+            format!(
+                "<Identity><NHSNumber>{}</NHSNumber></Identity>",
+                nhs(2).as_str()
+            ),
             "another patient's number",
         ),
         (
@@ -497,9 +509,8 @@ async fn the_planner_does_not_offer_a_record_that_answers_for_another_number() {
     let mut submission = declared(&practice()[0], |_| {});
     submission.nhs_number = Some(nhs(1));
     let mut api = systmone_client::client::MockSystmOneApi::new();
-    api.expect_patient_search().returning(|_| {
-        Ok(systmone_client::proto::PatientSearchResponse::default())
-    });
+    api.expect_patient_search()
+        .returning(|_| Ok(systmone_client::proto::PatientSearchResponse::default()));
     let answer = record_answer(&format!(
         "<Identity><NHSNumber>{}</NHSNumber></Identity>",
         nhs(2).as_str()

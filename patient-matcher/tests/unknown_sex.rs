@@ -49,8 +49,15 @@ const BLOCKED: [Row; 3] = [
 
 /// What an outcome says, by patient position: the auto-match and the
 /// suggestions shown.
-fn shown<P>(outcome: &MatchOutcome<P>, position: impl Fn(&P) -> usize) -> (Option<usize>, Vec<usize>) {
-    let mut suggested: Vec<usize> = outcome.suggestions().iter().map(|s| position(&s.patient)).collect();
+fn shown<P>(
+    outcome: &MatchOutcome<P>,
+    position: impl Fn(&P) -> usize,
+) -> (Option<usize>, Vec<usize>) {
+    let mut suggested: Vec<usize> = outcome
+        .suggestions()
+        .iter()
+        .map(|s| position(&s.patient))
+        .collect();
     suggested.sort_unstable();
     (outcome.auto_matched().map(position), suggested)
 }
@@ -68,12 +75,20 @@ fn assert_blocked<P>(outcome: &MatchOutcome<P>, position: impl Fn(&P) -> usize, 
 fn the_plain_list_never_auto_matches_on_an_unknown_sex() {
     for row in BLOCKED {
         let practice = row.held.map(person);
-        let candidates = practice.iter().cloned().enumerate().map(|(i, d)| Candidate {
-            patient: i,
-            demographics: d,
-        });
+        let candidates = practice
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(i, d)| Candidate {
+                patient: i,
+                demographics: d,
+            });
         let outcome = match_candidates(&person(row.submitted), candidates, &MatchConfig::default());
-        assert_blocked(&outcome, |p| *p, &format!("{:?} submitted {:?}", row.held, row.submitted));
+        assert_blocked(
+            &outcome,
+            |p| *p,
+            &format!("{:?} submitted {:?}", row.held, row.submitted),
+        );
     }
 }
 
@@ -82,7 +97,11 @@ fn the_index_never_auto_matches_on_an_unknown_sex() {
     for row in BLOCKED {
         let index = PatientIndex::build(row.held.map(person).into_iter().enumerate()).unwrap();
         let outcome = index.find(&person(row.submitted), &MatchConfig::default());
-        assert_blocked(&outcome, |p| **p, &format!("{:?} submitted {:?}", row.held, row.submitted));
+        assert_blocked(
+            &outcome,
+            |p| **p,
+            &format!("{:?} submitted {:?}", row.held, row.submitted),
+        );
     }
 }
 

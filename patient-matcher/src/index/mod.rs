@@ -302,9 +302,12 @@ impl<K> PatientIndex<K> {
         dated
             .iter()
             .copied()
-            .chain(by_names.iter().copied().filter(move |row| {
-                !undated_only || self.columns.date_of_birth(*row).is_none()
-            }))
+            .chain(
+                by_names
+                    .iter()
+                    .copied()
+                    .filter(move |row| !undated_only || self.columns.date_of_birth(*row).is_none()),
+            )
             .filter(move |row| self.could_be(*row, submission))
     }
 
@@ -349,7 +352,11 @@ impl<K> PatientIndex<K> {
     /// [`find`](Self::find) for a submission whose details may be
     /// incomplete: it is never auto-matched, and candidates are compared
     /// on what both sides have.
-    pub fn find_details(&self, submission: &PersonDetails, config: &MatchConfig) -> MatchOutcome<&K> {
+    pub fn find_details(
+        &self,
+        submission: &PersonDetails,
+        config: &MatchConfig,
+    ) -> MatchOutcome<&K> {
         self.find_prepared(&Prepared::from_details(submission), config)
     }
 
