@@ -177,7 +177,10 @@ impl<K> PatientIndex<K> {
         let rows = 0..columns.len() as u32;
         let by_date_of_birth = DateTable::build(
             rows.clone()
-                .filter_map(|r| Some((columns.date_of_birth(r)?, r)))
+                .filter_map(|r| {
+                    let (first, surname, _) = columns.exact_fields(r)?;
+                    Some((columns.date_of_birth(r)?, r, names_tag(first, surname)))
+                })
                 .collect(),
         );
         let sounds = |undated_only: bool, surname_first: bool| {
@@ -285,10 +288,19 @@ impl<K> PatientIndex<K> {
     /// The patients who [could be](crate::Comparison::could_be_exact) the
     /// submission on the four fields: everyone the exact rule must see.
     fn could_be_rows<'a>(&'a self, submission: &'a Prepared) -> impl Iterator<Item = u32> + 'a {
-        let dated = submission
+        let (dated, tags) = submission
             .date_of_birth()
-            .map(|date| self.by_date_of_birth.rows(date))
+            .map(|date| self.by_date_of_birth.rows_and_tags(date))
             .unwrap_or_default();
+        // Only patients whose names' tag is the submission's, or who miss a
+        // name, can be the person: the rest are passed over without reading
+        // their names.
+        let ours = names_tag(submission.first_name(), submission.surname());
+        let dated = dated
+            .iter()
+            .zip(tags)
+            .filter(move |(_, tag)| ours == INCOMPLETE || **tag == ours || **tag == INCOMPLETE)
+            .map(|(row, _)| row);
         // Patients without a date of birth, or a submission without one:
         // the names decide.
         let by_names = if self.has_undated || submission.date_of_birth().is_none() {
@@ -300,7 +312,6 @@ impl<K> PatientIndex<K> {
         };
         let undated_only = submission.date_of_birth().is_some();
         dated
-            .iter()
             .copied()
             .chain(
                 by_names
@@ -318,6 +329,9 @@ impl<K> PatientIndex<K> {
         let Some((first, surname, sex)) = self.columns.exact_fields(row) else {
             return false;
         };
+        // Same (`Some(true)`), not known on a side (`Some(false)`), or
+        // different (`None`): the surname first, which tells most patients
+        // born the same day apart.
         let agree = |ours: &str, theirs: &str| {
             if ours.is_empty() || theirs.is_empty() {
                 Some(false)
@@ -325,20 +339,22 @@ impl<K> PatientIndex<K> {
                 (ours == theirs).then_some(true)
             }
         };
-        let date = match (submission.date_of_birth(), self.columns.date_of_birth(row)) {
-            (Some(ours), Some(theirs)) => (ours == theirs).then_some(true),
-            _ => Some(false),
+        let Some(surname_same) = agree(submission.surname(), surname) else {
+            return false;
         };
-        let fields = [
-            agree(submission.first_name(), first),
-            agree(submission.surname(), surname),
-            date,
-        ];
+        let Some(first_same) = agree(submission.first_name(), first) else {
+            return false;
+        };
         let known = |s: Sex| matches!(s, Sex::Male | Sex::Female);
-        let sex_differs = known(sex) && known(submission.sex()) && sex != submission.sex();
-        !sex_differs
-            && fields.iter().all(Option::is_some)
-            && fields.iter().filter(|f| **f == Some(true)).count() >= 2
+        if known(sex) && known(submission.sex()) && sex != submission.sex() {
+            return false;
+        }
+        let date_same = match (submission.date_of_birth(), self.columns.date_of_birth(row)) {
+            (Some(ours), Some(theirs)) if ours != theirs => return false,
+            (Some(_), Some(_)) => true,
+            _ => false,
+        };
+        usize::from(surname_same) + usize::from(first_same) + usize::from(date_same) >= 2
     }
 
     /// Matches a submission against the whole list: an auto-match when
@@ -510,6 +526,15 @@ fn names_key(first: &str, surname: &str) -> Option<u32> {
         (hash ^ u32::from(b)).wrapping_mul(0x0100_0193)
     }))
 }
+
+/// The tag of a patient's names beside their date of birth: their
+/// [`names_key`], or [`INCOMPLETE`] when a name is missing (never a key).
+fn names_tag(first: &str, surname: &str) -> u32 {
+    names_key(first, surname).map_or(INCOMPLETE, |key| key.max(1))
+}
+
+/// The tag of a patient missing a first name or surname.
+const INCOMPLETE: u32 = 0;
 
 /// The blocking key of a surname's and a first name's sounds; none when
 /// either has no sound (no Latin letters), which would lump together
