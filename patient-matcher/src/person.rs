@@ -37,7 +37,7 @@ pub struct PersonDetails {
     pub first_name: Option<String>,
     /// Surname, if known.
     pub surname: Option<String>,
-    /// Date of birth, if known.
+    /// Date of birth, if known (`NaiveDate::MIN` counts as not known).
     pub date_of_birth: Option<NaiveDate>,
     /// Sex; [`Sex::Unknown`] when not known.
     pub sex: Sex,
@@ -155,7 +155,9 @@ impl Prepared {
             sounds: OnceLock::new(),
             first_name: normalise(first_name),
             surname: normalise(surname),
-            date_of_birth,
+            // `NaiveDate::MIN` (262,145 BC) is no one's date of birth; the
+            // index uses it for "not known", so it means that everywhere.
+            date_of_birth: date_of_birth.filter(|d| *d != NaiveDate::MIN),
             sex,
             postcode: PostcodeKey::new(postcode.map(Postcode::as_str)),
             phones,
