@@ -74,4 +74,4 @@ pub use person::{Demographics, NameError, PersonName};
 pub use postcode::{Postcode, PostcodeError};
 pub use practice::{PracticeId, PracticeIdError};
 pub use sex::{Sex, SexError};
-pub use text::TextError;
+pub use text::{TextError, is_invisible_or_break};

@@ -36,11 +36,20 @@ pub(crate) fn excerpt(input: &str) -> String {
     }
 }
 
-/// Characters that draw nothing or change how text around them displays
+/// Whether `c` draws nothing or changes how text around it displays
 /// (zero-width and joining characters, direction overrides, byte-order
-/// mark, soft hyphen), plus line and paragraph separators. A name holding
-/// one looks like another name but never equals it.
-fn is_invisible_or_break(c: char) -> bool {
+/// mark, soft hyphen), or is a line or paragraph separator. A name holding
+/// one looks like another name but never equals it: names refuse them,
+/// and matching sets them aside.
+///
+/// ```
+/// use econsult_model::is_invisible_or_break;
+///
+/// assert!(is_invisible_or_break('\u{200B}'));
+/// assert!(is_invisible_or_break('\u{AD}'));
+/// assert!(!is_invisible_or_break('a'));
+/// ```
+pub fn is_invisible_or_break(c: char) -> bool {
     matches!(
         c,
         '\u{00AD}'

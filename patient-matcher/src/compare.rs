@@ -482,7 +482,12 @@ pub(crate) fn compare_views(submission: &PersonView<'_>, candidate: &PersonView<
     let straight = first_name_points(first) + surname_points(surname);
 
     let (mut first_name, mut names_swapped) = (first, false);
-    if !(first == NameAgreement::Same && surname == NameAgreement::Same) {
+    // Swapped only when the straight reading disagrees somewhere: a name
+    // missing on one side is not a disagreement ("Owen Owen" against a row
+    // with first name Owen and no surname is read straight, and can block).
+    let agrees_or_unknown =
+        |a: NameAgreement| matches!(a, NameAgreement::Same | NameAgreement::NotKnown);
+    if !(agrees_or_unknown(first) && agrees_or_unknown(surname)) {
         let crossed_first = compare_names(submission.first_name, candidate.surname, Role::First);
         let crossed_surname =
             compare_names(submission.surname, candidate.first_name, Role::Surname);
@@ -574,10 +579,11 @@ fn compare_names(ours: NameView<'_>, theirs: NameView<'_>, role: Role) -> NameAg
 
 /// A cheap test of whether two people's names could together earn the
 /// points a date of birth one digit out needs to reach a suggestion: both
-/// names (straight or swapped) with an initial, a sound, a nickname or a
-/// part in common; or one name the same apart from accents and punctuation
-/// (the other may then be anything but different), or one surname part of
-/// the other.
+/// names (straight or swapped) with an initial, a sound, a nickname, a
+/// part or a similar spelling in common (a name not known counts as in
+/// common); or one name the same apart from accents and punctuation (the
+/// other may then be anything but different), or one surname part of the
+/// other.
 pub(crate) fn names_could_agree(
     ours: &PersonView<'_>,
     first: NameView<'_>,
@@ -592,6 +598,7 @@ pub(crate) fn names_could_agree(
             || a.sound.alike(b.sound)
             || are_nicknames(&x, &y)
             || is_part_of(a.text, b.text)
+            || strsim::jaro_winkler(&x, &y) >= SIMILAR
     };
     (related(ours.first_name, first) && related(ours.surname, surname))
         || (related(ours.first_name, surname) && related(ours.surname, first))

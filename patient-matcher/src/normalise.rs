@@ -22,11 +22,14 @@
 
 use std::borrow::Cow;
 
+use econsult_model::is_invisible_or_break;
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::{UnicodeNormalization, is_nfc_quick};
 
 /// Normalises `text` for the exact comparison: NFC, simple case folding,
-/// trimmed, runs of whitespace collapsed to one space.
+/// trimmed, runs of whitespace (and control characters) collapsed to one
+/// space, invisible characters (zero-width, direction marks, soft hyphen)
+/// removed.
 ///
 /// ```
 /// use patient_matcher::normalise;
@@ -34,6 +37,9 @@ use unicode_normalization::{UnicodeNormalization, is_nfc_quick};
 /// assert_eq!(normalise("  ALEX \t Testpatient "), "alex testpatient");
 /// // A decomposed ë (e + U+0308) is the same text as a composed one.
 /// assert_eq!(normalise("Zoe\u{308}"), normalise("Zoë"));
+/// // Invisible characters draw nothing: the name is the name without them.
+/// assert_eq!(normalise("Al\u{AD}ex\u{200B}"), "alex");
+/// assert_eq!(normalise("\u{200B}"), "");
 /// // Accents and punctuation are not set aside: that is for suggestions.
 /// assert_ne!(normalise("Zoë"), normalise("Zoe"));
 /// ```
@@ -41,8 +47,12 @@ pub fn normalise(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
     let mut push = |c: char, out: &mut String| {
-        if c.is_whitespace() {
+        if c.is_whitespace() || c.is_control() {
             pending_space = !out.is_empty();
+            return;
+        }
+        if is_invisible_or_break(c) {
+            // Draws nothing: a name that holds one is the name without it.
             return;
         }
         if pending_space {

@@ -26,6 +26,8 @@
 
 use std::fmt;
 
+use unicode_normalization::UnicodeNormalization as _;
+
 use chrono::NaiveDate;
 use econsult_model::{Demographics, NhsNumber, Sex};
 
@@ -106,6 +108,15 @@ impl SearchCriteria {
                 Criterion::Gender => self.gender.is_some(),
             })
             .collect()
+    }
+
+    /// Whether each name prefix is the same whether SystmOne stores it
+    /// composed or decomposed (no letter with a canonical decomposition).
+    fn prefixes_are_stored_alike(&self) -> bool {
+        [&self.first_name, &self.surname]
+            .into_iter()
+            .flatten()
+            .all(|prefix| prefix.nfd().eq(prefix.chars()))
     }
 
     fn bits(&self) -> u8 {
@@ -239,7 +250,10 @@ pub struct SearchPlanner<P> {
     made: Vec<usize>,
     next: usize,
     ranking: Ranking<P>,
-    exact_set_complete: bool,
+    /// The lookups (indices into `plan`) that together return every
+    /// patient who could be the person: all must be made before anything
+    /// is auto-matched.
+    completing: Vec<usize>,
     /// Results that could not be read: any makes the exact set incomplete.
     unreadable: usize,
     stopped: Option<StopReason>,
@@ -249,7 +263,7 @@ impl<P: PartialEq> SearchPlanner<P> {
     /// Plans the lookups for `submission`.
     pub fn new(submission: &Demographics, config: MatchConfig) -> Self {
         let prepared = Prepared::new(submission);
-        let plan = plan_lookups(submission, &prepared);
+        let (plan, completing) = plan_lookups(submission, &prepared);
         Self {
             ranking: Ranking::new(&prepared),
             budget: plan.len(),
@@ -259,7 +273,7 @@ impl<P: PartialEq> SearchPlanner<P> {
             pending: None,
             made: Vec::new(),
             next: 0,
-            exact_set_complete: false,
+            completing,
             unreadable: 0,
             stopped: None,
         }
@@ -335,13 +349,6 @@ impl<P: PartialEq> SearchPlanner<P> {
         self.unreadable += unreadable;
         if let Some(index) = self.pending.take() {
             self.made.push(index);
-            if let Some(PlannedLookup {
-                lookup: Lookup::Search(criteria),
-                ..
-            }) = self.plan.get(index)
-            {
-                self.exact_set_complete |= criteria.finds_every_exact_match();
-            }
         }
         let submission = self.submission.view();
         for candidate in found {
@@ -368,10 +375,8 @@ impl<P: PartialEq> SearchPlanner<P> {
     /// error) or an unreadable result can cost an auto-match but never
     /// make a wrong one.
     pub fn finish(self) -> MatchOutcome<P> {
-        self.ranking.decide_with(
-            &self.config,
-            self.exact_set_complete && self.unreadable == 0,
-        )
+        let complete = self.exact_set_complete() && self.unreadable == 0;
+        self.ranking.decide_with(&self.config, complete)
     }
 
     /// Whether the outcome is settled, and why.
@@ -386,7 +391,7 @@ impl<P: PartialEq> SearchPlanner<P> {
         // another NHS number than the one given: then the number's owner
         // is looked up first, so that they are shown too.
         let nhs_owner_known = !self.plan_has_nhs_lookup_left();
-        if self.exact_set_complete
+        if self.exact_set_complete()
             && !exact.is_empty()
             && (nhs_owner_known
                 || exact
@@ -395,12 +400,20 @@ impl<P: PartialEq> SearchPlanner<P> {
         {
             return Some(StopReason::ExactMatchSettled);
         }
-        if self.made.is_empty() {
+        // Until every search of the exact set is made, a patient the first
+        // missed may be an exact match stored in another form.
+        if self.made.is_empty() || !self.exact_set_complete() {
             return None;
         }
         let best = compared.iter().map(|s| s.score.value()).max().unwrap_or(0);
         let bar = best.max(self.config.threshold());
         (self.unseen_bound() < i32::from(bar)).then_some(StopReason::NothingBetterUnseen)
+    }
+
+    /// Whether every lookup that together returns each patient who could
+    /// be the person was made.
+    fn exact_set_complete(&self) -> bool {
+        !self.completing.is_empty() && self.completing.iter().all(|i| self.made.contains(i))
     }
 
     /// Whether an NHS-number lookup is still to be made and still useful.
@@ -426,12 +439,21 @@ impl<P: PartialEq> SearchPlanner<P> {
     /// The highest score a patient that no lookup made so far returned
     /// could have.
     fn unseen_bound(&self) -> i32 {
+        // A patient a search missed failed one of its criteria. Not so for
+        // a name prefix holding a letter SystmOne may store decomposed
+        // (`é` as `e` and an accent): the patient may have failed only the
+        // stored form, so such a search says nothing, unless it is one of
+        // the exact set's pair, which between them try both forms.
         let searches: Vec<u8> = self
             .made
             .iter()
             .filter_map(|i| match &self.plan.get(*i)?.lookup {
-                Lookup::Search(criteria) => Some(criteria.bits()),
-                Lookup::NhsNumber(_) => None,
+                Lookup::Search(criteria)
+                    if self.completing.contains(i) || criteria.prefixes_are_stored_alike() =>
+                {
+                    Some(criteria.bits())
+                }
+                Lookup::Search(_) | Lookup::NhsNumber(_) => None,
             })
             .collect();
         let nhs_looked_up = self.made.iter().any(|i| {
@@ -535,8 +557,19 @@ fn best_score_failing(failed: u8, given: Given, nhs: i32) -> i32 {
     best
 }
 
-/// The lookups that may find the patient, best first.
-fn plan_lookups(submission: &Demographics, prepared: &Prepared) -> Vec<PlannedLookup> {
+/// The lookups that may find the patient, best first, and which of them
+/// together return every patient who could be the person.
+///
+/// SystmOne compares a prefix with the stored name character by character
+/// (PROTOCOL.md §9.5), so a surname whose first letter carries an accent
+/// may be stored composed (`É`) or decomposed (`E` and a combining acute);
+/// `normalise` makes them equal, a prefix search does not. For such a
+/// surname both forms are searched before the exact set is complete: the
+/// composed letter, and its base letter.
+fn plan_lookups(
+    submission: &Demographics,
+    prepared: &Prepared,
+) -> (Vec<PlannedLookup>, Vec<usize>) {
     let dob = prepared.date_of_birth();
     let gender = matches!(prepared.sex(), Sex::Male | Sex::Female).then_some(prepared.sex());
     let surname_initial = prefix(prepared.surname(), 1);
@@ -546,6 +579,7 @@ fn plan_lookups(submission: &Demographics, prepared: &Prepared) -> Vec<PlannedLo
         lookup: Lookup::Search(criteria),
         purpose,
     };
+    let base_initial = surname_initial.as_deref().and_then(decomposed_start);
     let mut plan = vec![search(
         SearchCriteria {
             surname: surname_initial,
@@ -554,6 +588,17 @@ fn plan_lookups(submission: &Demographics, prepared: &Prepared) -> Vec<PlannedLo
         },
         "everyone born that day whose surname starts with the same letter, whatever their recorded sex: every patient who could be an exact match",
     )];
+    if let Some(base) = base_initial {
+        plan.push(search(
+            SearchCriteria {
+                surname: Some(base),
+                date_of_birth: dob,
+                ..SearchCriteria::default()
+            },
+            "the same, for a surname stored with its accented first letter decomposed",
+        ));
+    }
+    let completing: Vec<usize> = (0..plan.len()).collect();
     if let Some(nhs) = submission.nhs_number {
         plan.push(PlannedLookup {
             lookup: Lookup::NhsNumber(nhs),
@@ -607,11 +652,31 @@ fn plan_lookups(submission: &Demographics, prepared: &Prepared) -> Vec<PlannedLo
             "patients with the same telephone number and first initial",
         ));
     }
+    // Every submission has a date of birth and a surname, so the first
+    // searches have two criteria and are kept.
+    let completing_len = completing.len();
     plan.retain(|step| match &step.lookup {
         Lookup::Search(criteria) => criteria.criteria().len() >= 2,
         Lookup::NhsNumber(_) => true,
     });
-    plan
+    let completing = if plan.len() >= completing_len {
+        completing
+    } else {
+        Vec::new()
+    };
+    debug_assert!(completing.iter().all(|i| matches!(
+        plan.get(*i).map(|p| &p.lookup),
+        Some(Lookup::Search(criteria)) if criteria.finds_every_exact_match()
+    )));
+    (plan, completing)
+}
+
+/// The first character of `initial`'s canonical decomposition, when it
+/// differs from `initial` (`é` gives `e`); `None` for a letter that does
+/// not decompose.
+fn decomposed_start(initial: &str) -> Option<String> {
+    let base: String = initial.nfd().take(1).collect();
+    (!base.is_empty() && base != initial).then_some(base)
 }
 
 /// The first `chars` characters of a normalised name, or `None` when it
@@ -745,46 +810,65 @@ mod tests {
         }
 
         /// The criteria of every planned search that `candidate` fails,
-        /// judged the way SystmOne judges them.
-        fn failed_criteria(plan: &[PlannedLookup], candidate: &Demographics) -> u8 {
+        /// judged the way SystmOne judges them; `None` when a search
+        /// returns the candidate (it is seen, not missed). Searches the
+        /// planner's bound sets aside (a name prefix with a letter that
+        /// decomposes, outside the exact set's pair) are set aside here too.
+        fn failed_criteria(planner: &SearchPlanner<u8>, candidate: &Demographics) -> Option<u8> {
             let starts = |name: &str, prefix: &Option<String>| {
                 prefix
                     .as_deref()
                     .is_none_or(|p| normalise(name).starts_with(&normalise(p)))
             };
             let mut failed = 0;
-            for step in plan {
+            for (i, step) in planner.plan().iter().enumerate() {
                 let Lookup::Search(c) = &step.lookup else {
                     continue;
                 };
-                if !starts(candidate.name.first_name(), &c.first_name) {
-                    failed |= Criterion::FirstName.bit();
+                if !planner.completing.contains(&i) && !c.prefixes_are_stored_alike() {
+                    continue;
                 }
-                if !starts(candidate.name.surname(), &c.surname) {
-                    failed |= Criterion::Surname.bit();
+                let checks = [
+                    (
+                        Criterion::FirstName,
+                        !starts(candidate.name.first_name(), &c.first_name),
+                    ),
+                    (
+                        Criterion::Surname,
+                        !starts(candidate.name.surname(), &c.surname),
+                    ),
+                    (
+                        Criterion::DateOfBirth,
+                        c.date_of_birth
+                            .is_some_and(|d| d != candidate.date_of_birth),
+                    ),
+                    (
+                        Criterion::Gender,
+                        c.gender.is_some_and(|g| g != candidate.sex),
+                    ),
+                    (
+                        Criterion::Postcode,
+                        c.postcode.as_deref().is_some_and(|p| {
+                            candidate.postcode.as_ref().is_none_or(|q| q.as_str() != p)
+                        }),
+                    ),
+                    (
+                        Criterion::Telephone,
+                        c.telephone.as_deref().is_some_and(|t| {
+                            !candidate.phones.iter().any(|q| q.number.digits() == t)
+                        }),
+                    ),
+                ];
+                let failed_here = checks
+                    .iter()
+                    .filter(|(_, fails)| *fails)
+                    .fold(0, |bits, (criterion, _)| bits | criterion.bit());
+                if failed_here == 0 {
+                    return None;
                 }
-                if c.date_of_birth
-                    .is_some_and(|d| d != candidate.date_of_birth)
-                {
-                    failed |= Criterion::DateOfBirth.bit();
-                }
-                if c.gender.is_some_and(|g| g != candidate.sex) {
-                    failed |= Criterion::Gender.bit();
-                }
-                if c.postcode
-                    .as_deref()
-                    .is_some_and(|p| candidate.postcode.as_ref().is_none_or(|q| q.as_str() != p))
-                {
-                    failed |= Criterion::Postcode.bit();
-                }
-                if c.telephone
-                    .as_deref()
-                    .is_some_and(|t| !candidate.phones.iter().any(|q| q.number.digits() == t))
-                {
-                    failed |= Criterion::Telephone.bit();
-                }
+                failed |= failed_here;
             }
-            failed
+            Some(failed)
         }
 
         /// A candidate that shares each field with `a` or takes it from `b`,
@@ -813,7 +897,10 @@ mod tests {
             ) {
                 let candidate = mix(&submission, &other, take_other);
                 let planner = SearchPlanner::<u8>::new(&submission, MatchConfig::default());
-                let failed = failed_criteria(planner.plan(), &candidate);
+                let Some(failed) = failed_criteria(&planner, &candidate) else {
+                    // A search returns it: it is seen, not missed.
+                    return Ok(());
+                };
                 let comparison = crate::compare(&submission, &candidate);
                 // The NHS number's points are added to the bound as they
                 // are to the score: compare without them.

@@ -16,6 +16,7 @@ use systmone_client::proto::{
 };
 
 use crate::manual::ManualMatch;
+use crate::normalise::normalise;
 use crate::outcome::{Candidate, MatchConfig, MatchOutcome};
 use crate::planner::{Lookup, PlannedLookup, SearchCriteria, SearchPlanner, StopReason};
 
@@ -58,12 +59,13 @@ pub struct SearchReport {
     pub planned: usize,
     /// Why the plan stopped.
     pub stop_reason: StopReason,
-    /// Results SystmOne returned that could not be compared even after
-    /// lenient cleaning (a first name or surname empty once invisible
-    /// characters are removed, or an NHS-number read that answered for
-    /// another patient): counted, never silently dropped. When any were
-    /// unreadable, nothing is auto-matched (one of them may be an exact
-    /// match): see [`is_complete`](Self::is_complete).
+    /// Results SystmOne returned that could not be read in full, even
+    /// leniently: a first name or surname empty once invisible characters
+    /// are removed (not compared), a name over 100 characters (compared as
+    /// cut, so never an exact match), or an NHS-number read that answered
+    /// for another patient (not offered). Counted, never silently dropped.
+    /// When any were unreadable, nothing is auto-matched (one of them may
+    /// be an exact match): see [`is_complete`](Self::is_complete).
     pub unreadable_results: usize,
 }
 
@@ -163,26 +165,28 @@ async fn lookup<A: SystmOneApi + ?Sized>(api: &A, lookup: &Lookup) -> Result<Fou
         Lookup::Search(criteria) => {
             let response = api.patient_search(patient_search(criteria)).await?;
             let total = response.results.len();
-            let candidates: Vec<_> = response
+            let read: Vec<(Candidate<SystmOnePatient>, bool)> = response
                 .results
                 .into_iter()
                 .filter_map(from_search_result)
                 .collect();
-            if candidates.len() < total {
+            let in_part = read.iter().filter(|(_, in_full)| !in_full).count();
+            let unreadable = total - read.len() + in_part;
+            if unreadable > 0 {
                 tracing::warn!(
-                    unreadable = total - candidates.len(),
-                    "SystmOne returned patients whose first name or surname is empty even after removing invisible characters; they cannot be compared, so nothing will be auto-matched"
+                    unreadable,
+                    "SystmOne returned patients whose names could not be read in full (empty once invisible characters are removed, or over 100 characters); nothing will be auto-matched"
                 );
             }
             Ok(Found {
-                unreadable: total - candidates.len(),
-                candidates,
+                unreadable,
+                candidates: read.into_iter().map(|(candidate, _)| candidate).collect(),
             })
         }
         Lookup::NhsNumber(nhs_number) => match fetch_demographics(api, *nhs_number).await {
-            Ok(Read::Patient(candidate)) => Ok(Found {
+            Ok(Read::Patient(candidate, in_full)) => Ok(Found {
                 candidates: vec![*candidate],
-                unreadable: 0,
+                unreadable: usize::from(!in_full),
             }),
             Ok(Read::Unreadable | Read::OtherPatient { .. }) => Ok(Found {
                 candidates: Vec::new(),
@@ -277,7 +281,9 @@ pub async fn manual_match<A: SystmOneApi + ?Sized>(
 ) -> Result<ManualMatch<SystmOnePatient>, ManualMatchError> {
     let nhs_number = crate::manual::parse_nhs_number(typed_nhs_number)?;
     match fetch_demographics(api, nhs_number).await {
-        Ok(Read::Patient(candidate)) => Ok(ManualMatch::new(submission, *candidate)),
+        // A person confirms the patient against the record itself, so a
+        // name read in part is still shown.
+        Ok(Read::Patient(candidate, _)) => Ok(ManualMatch::new(submission, *candidate)),
         Ok(Read::Unreadable) => Err(ManualMatchError::Unreadable { nhs_number }),
         Ok(Read::OtherPatient { returned }) => Err(ManualMatchError::OtherPatient {
             nhs_number,
@@ -297,8 +303,9 @@ pub async fn manual_match<A: SystmOneApi + ?Sized>(
 
 /// What a read by NHS number gave.
 enum Read {
-    /// The patient, carrying the number asked for.
-    Patient(Box<Candidate<SystmOnePatient>>),
+    /// The patient, carrying the number asked for, and whether their
+    /// names were read in full.
+    Patient(Box<Candidate<SystmOnePatient>>, bool),
     /// The record carries the number, but no usable name.
     Unreadable,
     /// The record does not carry the number asked for.
@@ -330,15 +337,17 @@ async fn fetch_demographics<A: SystmOneApi + ?Sized>(
     Ok(response
         .demographics
         .and_then(|d| from_record_demographics(identity, &d))
-        .map_or(Read::Unreadable, |candidate| {
-            Read::Patient(Box::new(candidate))
+        .map_or(Read::Unreadable, |(candidate, in_full)| {
+            Read::Patient(Box::new(candidate), in_full)
         }))
 }
 
-fn from_search_result(result: PatientSearchResult) -> Option<Candidate<SystmOnePatient>> {
+/// A search result as a candidate, and whether its names were read in
+/// full.
+fn from_search_result(result: PatientSearchResult) -> Option<(Candidate<SystmOnePatient>, bool)> {
     let telephones: Vec<&str> = result.telephone.as_deref().into_iter().collect();
     let postcode = result.address.as_ref().and_then(|a| a.postcode.as_deref());
-    let demographics = demographics(
+    let (demographics, in_full) = demographics(
         &result.identity,
         (&result.first_name, &result.surname),
         result.date_of_birth,
@@ -346,22 +355,25 @@ fn from_search_result(result: PatientSearchResult) -> Option<Candidate<SystmOneP
         postcode,
         &telephones,
     )?;
-    Some(Candidate {
+    let candidate = Candidate {
         patient: SystmOnePatient {
             identity: result.identity,
             demographics: demographics.clone(),
         },
         demographics,
-    })
+    };
+    Some((candidate, in_full))
 }
 
+/// A record's demographics as a candidate, and whether its names were
+/// read in full.
 fn from_record_demographics(
     identity: Identity,
     record: &PatientDemographics,
-) -> Option<Candidate<SystmOnePatient>> {
+) -> Option<(Candidate<SystmOnePatient>, bool)> {
     let telephones: Vec<&str> = record.telephones().collect();
     let postcode = record.address.as_ref().and_then(|a| a.postcode.as_deref());
-    let demographics = demographics(
+    let (demographics, in_full) = demographics(
         &identity,
         (&record.first_name, &record.surname),
         record.date_of_birth,
@@ -369,13 +381,14 @@ fn from_record_demographics(
         postcode,
         &telephones,
     )?;
-    Some(Candidate {
+    let candidate = Candidate {
         patient: SystmOnePatient {
             identity,
             demographics: demographics.clone(),
         },
         demographics,
-    })
+    };
+    Some((candidate, in_full))
 }
 
 /// Demographics from SystmOne's fields, leniently: names that
@@ -383,7 +396,9 @@ fn from_record_demographics(
 /// hyphen, control characters, over 100 characters) are cleaned with
 /// [`PersonName::lenient`]; a postcode or number that does not parse is
 /// left out (it is only supporting evidence); a name empty even then makes
-/// the patient unreadable.
+/// the patient unreadable. Also says whether the names were read in full:
+/// a name that had to be cut reads as the same as the text SystmOne
+/// holds only up to the cut, so it must never make an exact match.
 fn demographics(
     identity: &Identity,
     (first_name, surname): (&str, &str),
@@ -391,10 +406,14 @@ fn demographics(
     sex: &proto::Sex,
     postcode: Option<&str>,
     telephones: &[&str],
-) -> Option<Demographics> {
+) -> Option<(Demographics, bool)> {
     let name = PersonName::new(first_name, surname)
         .ok()
         .or_else(|| PersonName::lenient(first_name, surname))?;
+    // Cleaning only removed what `normalise` sets aside anyway (invisible
+    // characters, spacing), or it cut the name.
+    let in_full = normalise(name.first_name()) == normalise(first_name)
+        && normalise(name.surname()) == normalise(surname);
     let sex = match sex {
         proto::Sex::Male => econsult_model::Sex::Male,
         proto::Sex::Female => econsult_model::Sex::Female,
@@ -412,5 +431,5 @@ fn demographics(
         })
         .collect();
     demographics.nhs_number = identity.validated_nhs_number().and_then(Result::ok);
-    Some(demographics)
+    Some((demographics, in_full))
 }

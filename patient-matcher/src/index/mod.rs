@@ -31,6 +31,13 @@ use crate::person::{NameView, PersonDetails, PersonView, Prepared};
 /// - both names together: a submission without a date of birth, and
 ///   patients whose date of birth is missing from the list.
 ///
+/// The blocking keys are chosen for the default threshold (65) and above:
+/// every candidate scoring 65 or more shares a key with the submission
+/// (the accuracy tests count any that does not as lost). With a lower
+/// threshold, a candidate sharing no key is not compared, although a
+/// plain list ([`match_candidates`](crate::match_candidates)) would show
+/// it.
+///
 /// A list may hold incomplete patients (no first name, surname or date of
 /// birth: [`PatientIndex::from_details`]). They are compared on what they
 /// have, can be suggested, and block the auto-match of anyone they could
@@ -482,6 +489,11 @@ impl<K> PatientIndex<K> {
         }
         if let Some(nhs) = ours.nhs_number {
             rows.extend_from_slice(self.by_nhs_number.rows(nhs.0));
+        }
+        // The same names, whatever the date of birth: names without a
+        // sound (no Latin letters) share no other key.
+        if let Some(key) = names_key(submission.first_name(), submission.surname()) {
+            rows.extend_from_slice(self.by_names.rows(key));
         }
         rows.sort_unstable();
         rows.dedup();
