@@ -10,7 +10,8 @@ use std::hint::black_box;
 use bytes::BytesMut;
 use chrono::{NaiveDate, NaiveDateTime};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use systmone_client::proto::xml::{Decimal, Tag, XmlReader};
+use systmone_client::proto::__internals::{Tag, XmlReader};
+use systmone_client::proto::Decimal;
 use systmone_client::proto::{
     Attachment, Clinical, ClinicalCode, Code, CodeScheme, DocumentCodec, DocumentUid, Drug,
     DrugScheme, EncodeOptions, Event, EventUid, GetPatientRecord, GetPatientRecordResponse,
@@ -18,6 +19,16 @@ use systmone_client::proto::{
     UpdatePatientRecord, decode_response, encode_request, encode_response,
 };
 use tokio_util::codec::Decoder;
+
+/// Builds a value of a `#[non_exhaustive]` wire type field by field, from
+/// its default (outside the crate a struct expression cannot build one).
+macro_rules! build {
+    ($ty:ident { $($field:ident : $value:expr),* $(,)? }) => {{
+        let mut value = $ty::default();
+        $(value.$field = $value;)*
+        value
+    }};
+}
 
 fn at(day: u32, minute: u32) -> NaiveDateTime {
     NaiveDate::from_ymd_opt(2031, 1, 1)
@@ -92,15 +103,14 @@ fn large_record(events: u32) -> Vec<u8> {
             function_version: "1.0".into(),
             response_uid: "6C1F0E2A-91B3-4F57-A8D2-0B9E4C3D2A11".into(),
         },
-        body: Ok(GetPatientRecordResponse {
+        body: Ok(build!(GetPatientRecordResponse {
             identity: identity(),
             clinical: Some(Clinical {
                 events: (0..events).map(event).collect(),
                 other: vec![],
                 other_attributes: vec![],
-            }),
-            ..GetPatientRecordResponse::default()
-        }),
+            })
+        })),
     };
     encode_response(&response, EncodeOptions::default())
         .unwrap_or_else(|e| panic!("the synthetic record must encode: {e}"))

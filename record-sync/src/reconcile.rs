@@ -175,13 +175,12 @@ mod tests {
     }
 
     fn record(events: Vec<Event>) -> GetPatientRecordResponse {
-        GetPatientRecordResponse {
-            clinical: Some(Clinical {
-                events,
-                ..Clinical::default()
-            }),
-            ..GetPatientRecordResponse::default()
-        }
+        let mut record = GetPatientRecordResponse::default();
+        record.clinical = Some(Clinical {
+            events,
+            ..Clinical::default()
+        });
+        record
     }
 
     #[test]

@@ -14,6 +14,16 @@ use systmone_client::client::{
 };
 use systmone_client::proto::*;
 
+/// Builds a value of a `#[non_exhaustive]` wire type field by field, from
+/// its default (outside the crate a struct expression cannot build one).
+macro_rules! build {
+    ($ty:ident { $($field:ident : $value:expr),* $(,)? }) => {{
+        let mut value = $ty::default();
+        $(value.$field = $value;)*
+        value
+    }};
+}
+
 /// Calls `$method` with a default request and checks that the mock saw
 /// the function `$request` and the client read its answer (or SystmOne's
 /// error: a default request is not always a valid one).
@@ -84,7 +94,7 @@ async fn code_above_the_client_is_tested_with_the_automock() {
         .withf(|search| search.surname.as_deref() == Some("Testpatient"))
         .times(1)
         .returning(|_| {
-            Ok(PatientSearchResponse {
+            Ok(build!(PatientSearchResponse {
                 results: vec![PatientSearchResult {
                     identity: identity(1),
                     first_name: "Alex".into(),
@@ -96,12 +106,12 @@ async fn code_above_the_client_is_tested_with_the_automock() {
                     other: Vec::new(),
                     other_attributes: Vec::new(),
                 }],
-            })
+            }))
         });
     api.expect_is_patient_retrieved().times(1).returning(|_| {
-        Ok(IsPatientRetrievedResponse {
+        Ok(build!(IsPatientRetrievedResponse {
             is_patient_retrieved: true,
-        })
+        }))
     });
     assert!(first_match_is_open(&api).await.unwrap());
 
@@ -215,10 +225,9 @@ async fn the_with_methods_can_be_mocked() {
         .times(1)
         .returning(move |note, _| {
             Ok(Answered::new(
-                UpdatePatientRecordResponse {
-                    identity: note.identity,
-                    ..UpdatePatientRecordResponse::default()
-                },
+                build!(UpdatePatientRecordResponse {
+                    identity: note.identity
+                }),
                 connection,
             ))
         });

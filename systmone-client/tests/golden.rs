@@ -11,9 +11,19 @@
 use bytes::{Bytes, BytesMut};
 use chrono::{NaiveDate, NaiveDateTime};
 use proptest::prelude::*;
-use systmone_client::proto::xml::{Decimal, Minutes};
 use systmone_client::proto::*;
+use systmone_client::proto::{Decimal, Minutes};
 use tokio_util::codec::Decoder;
+
+/// Builds a value of a `#[non_exhaustive]` wire type field by field, from
+/// its default (outside the crate a struct expression cannot build one).
+macro_rules! build {
+    ($ty:ident { $($field:ident : $value:expr),* $(,)? }) => {{
+        let mut value = $ty::default();
+        $(value.$field = $value;)*
+        value
+    }};
+}
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -182,7 +192,7 @@ fn get_functions_response() {
             "9b2e6d14-3a7c-4f08-b1d5-6e0a2c8f4b17",
             "2F8C1A6E-4B0D-4C93-9E27-5A1D3B6F0C84",
         ),
-        body: Ok(GetFunctionsResponse {
+        body: Ok(build!(GetFunctionsResponse {
             supported_functions: vec![
                 SupportedFunction {
                     function: "GetFunctions".into(),
@@ -193,7 +203,7 @@ fn get_functions_response() {
                     versions: vec![decimal("1.0")],
                 },
             ],
-        }),
+        })),
     };
     check_response::<GetFunctions>(
         GET_FUNCTIONS_RESPONSE,
@@ -325,14 +335,14 @@ fn get_organisation_meta_data_response() {
             "c4a81f35-7e29-4d6b-a0f3-18b5d2e9c760",
             "7D3A9E01-C5B8-4F26-8A4D-E19B0C7F3256",
         ),
-        body: Ok(GetOrganisationMetaDataResponse {
+        body: Ok(build!(GetOrganisationMetaDataResponse {
             sites: vec![site],
             users: vec![user],
             slot_types: vec!["Routine".into()],
             clinic_types: vec!["Minor Illness Clinic".into()],
             other: vec![],
             other_attributes: vec![],
-        }),
+        })),
     };
     check_response::<GetOrganisationMetaData>(
         GET_ORGANISATION_META_DATA_RESPONSE,
@@ -403,11 +413,11 @@ fn get_current_activity_response() {
             "1e7f3b92-8c40-4a5d-9f16-d2b7a0c4e385",
             "B4E60C2D-1F97-4A38-B5C0-6D82E1F4A973",
         ),
-        body: Ok(GetCurrentActivityResponse {
+        body: Ok(build!(GetCurrentActivityResponse {
             identity: Some(identity_with_sri("9990000018", "501")),
             activities: vec!["Patient Actions".into(), "Clinical Tree".into()],
             current_selection: Some(CurrentSelection::default()),
-        }),
+        })),
     };
     check_response::<GetCurrentActivity>(
         GET_CURRENT_ACTIVITY_RESPONSE,
@@ -488,7 +498,7 @@ fn get_current_selection_response() {
             "3f2a9c1e-7b44-4d0a-9e61-5c2b8f7d1a90",
             "1D4B8F2A-6E03-4C97-A5B1-0F8E3D6C2A79",
         ),
-        body: Ok(GetCurrentSelectionResponse {
+        body: Ok(build!(GetCurrentSelectionResponse {
             identity: Some(identity_with_sri("9990000026", "502")),
             current_selection: CurrentSelection {
                 drugs: vec![Drug {
@@ -503,7 +513,7 @@ fn get_current_selection_response() {
                     term: Some("Diabetes mellitus".into()),
                 }],
             },
-        }),
+        })),
     };
     check_response::<GetCurrentSelection>(
         GET_CURRENT_SELECTION_RESPONSE,
@@ -615,7 +625,7 @@ fn patient_search_response() {
             "a6d93c0f-2e51-4b87-9c1a-f04e7b2d8c36",
             "E2C7A0B5-8D14-4F6E-93A2-1B5C8D0E7F49",
         ),
-        body: Ok(PatientSearchResponse {
+        body: Ok(build!(PatientSearchResponse {
             results: vec![PatientSearchResult {
                 identity: identity_with_sri("9990000034", "503"),
                 first_name: "Alex".into(),
@@ -634,7 +644,7 @@ fn patient_search_response() {
                 other: vec![],
                 other_attributes: vec![],
             }],
-        }),
+        })),
     };
     check_response::<PatientSearch>(
         PATIENT_SEARCH_RESPONSE,
@@ -854,7 +864,7 @@ fn get_patient_record_response() {
             "8e41b7d0-6c2a-4f93-a5e8-3d0f9b1c7a24",
             "49A2D6F8-0E3B-4C71-B8E5-2F9A7C1D0B63",
         ),
-        body: Ok(GetPatientRecordResponse {
+        body: Ok(build!(GetPatientRecordResponse {
             identity: identity_with_sri("9990000042", "504"),
             demographics: Some(demographics),
             clinical: Some(Clinical {
@@ -866,7 +876,7 @@ fn get_patient_record_response() {
             record_state: Some(RecordState::Closed),
             other: vec![],
             other_attributes: vec![],
-        }),
+        })),
     };
     check_response::<GetPatientRecord>(
         GET_PATIENT_RECORD_RESPONSE,
@@ -999,13 +1009,12 @@ fn update_patient_record_response() {
             "d7f05a3c-91e4-4b26-8d0a-5c3e7f2b9e18",
             "1C9E4B7A-6F20-4D85-A3B1-8E0D5C2F7A96",
         ),
-        body: Ok(UpdatePatientRecordResponse {
+        body: Ok(build!(UpdatePatientRecordResponse {
             identity: identity_with_sri("9990000050", "505"),
             event_uids: vec![EventUid::from("a41f7c0000000000")],
             task_uids: vec![TaskUid::from("c9020b0000000000")],
-            record_state: Some(RecordState::Closed),
-            ..UpdatePatientRecordResponse::default()
-        }),
+            record_state: Some(RecordState::Closed)
+        })),
     };
     check_response::<UpdatePatientRecord>(
         UPDATE_PATIENT_RECORD_RESPONSE,
@@ -1131,12 +1140,11 @@ fn update_patient_record_booking_response() {
             "2b6c8e4f-0a17-4d39-b5e2-9f1a3c7d0e65",
             "8F0A3D5C-2B94-4E17-9C6A-D3E8B1F05C42",
         ),
-        body: Ok(UpdatePatientRecordResponse {
+        body: Ok(build!(UpdatePatientRecordResponse {
             identity: identity_with_sri("9990000050", "505"),
             appointment_uids: vec![AppointmentUid::from("19b6e40000000000")],
-            record_state: Some(RecordState::Closed),
-            ..UpdatePatientRecordResponse::default()
-        }),
+            record_state: Some(RecordState::Closed)
+        })),
     };
     check_response::<UpdatePatientRecord>(
         BOOK_APPOINTMENT_RESPONSE,
@@ -1237,15 +1245,14 @@ fn update_patient_record_demographics_and_attachment_response() {
             "f3a07d29-5b8e-4c61-9d04-7e2a1b6c3f58",
             "5E7B2C9D-A041-4F38-86D5-0C3F9A2E1B77",
         ),
-        body: Ok(UpdatePatientRecordResponse {
+        body: Ok(build!(UpdatePatientRecordResponse {
             identity: identity_with_sri("9990000050", "505"),
             event_uids: vec![
                 EventUid::from("b52e080000000000"),
                 EventUid::from("b52e090000000000"),
             ],
-            record_state: Some(RecordState::Open),
-            ..UpdatePatientRecordResponse::default()
-        }),
+            record_state: Some(RecordState::Open)
+        })),
     };
     check_response::<UpdatePatientRecord>(
         CHANGE_MOBILE_AND_ATTACH_RESPONSE,
@@ -1325,10 +1332,10 @@ fn get_document_response() {
             "6a3e9d1b-47c0-4e85-b2f9-0d8c5a1e7b43",
             "D0A5F2E8-3C69-4B14-A7E0-9B2D6F1C8E35",
         ),
-        body: Ok(GetDocumentResponse {
+        body: Ok(build!(GetDocumentResponse {
             document_files: vec![r"C:\AcmeVitals\in\400123.pdf".into()],
             record_state: Some(RecordState::Open),
-        }),
+        })),
     };
     check_response::<GetDocument>(GET_DOCUMENT_RESPONSE, expected, GET_DOCUMENT_RESPONSE_WIRE);
 }
@@ -1403,10 +1410,10 @@ fn delete_patient_record_response() {
             "0e8b5f27-c3d6-4a19-8e70-b4f2a9d1c6e3",
             "3A6D0F9B-E527-4C82-B1F4-7E09C5A3D268",
         ),
-        body: Ok(DeletePatientRecordResponse {
+        body: Ok(build!(DeletePatientRecordResponse {
             identity: identity_with_sri("9990000050", "505"),
             record_state: Some(RecordState::Closed),
-        }),
+        })),
     };
     check_response::<DeletePatientRecord>(
         DELETE_PATIENT_RECORD_RESPONSE,
@@ -1489,7 +1496,7 @@ fn get_appointment_slots_response() {
             "47d2a0e6-9f3b-4c58-a1e7-6b0d3f8c2a95",
             "C8F1B4A7-5D30-4E29-9B62-A0E7D3C1F584",
         ),
-        body: Ok(GetAppointmentSlotsResponse {
+        body: Ok(build!(GetAppointmentSlotsResponse {
             clinics: vec![Clinic {
                 slots: vec![
                     routine_slot("2031-04-10T14:20:00"),
@@ -1497,7 +1504,7 @@ fn get_appointment_slots_response() {
                 ],
                 ..riverside_minor_illness_clinic()
             }],
-        }),
+        })),
     };
     check_response::<GetAppointmentSlots>(
         GET_APPOINTMENT_SLOTS_RESPONSE,
@@ -1583,7 +1590,7 @@ fn get_diary_response() {
             "b9c4e7a2-1d06-4f73-8a5b-e2f0c6d9a314",
             "6B0E9C3F-7A42-4D15-B8F7-2C5A1E0D9B63",
         ),
-        body: Ok(GetDiaryResponse {
+        body: Ok(build!(GetDiaryResponse {
             results: vec![DiaryEntry {
                 identity: identity_with_sri("9990000077", "506"),
                 demographics: Some(BriefDemographics {
@@ -1607,7 +1614,7 @@ fn get_diary_response() {
                 other: vec![],
                 other_attributes: vec![],
             }],
-        }),
+        })),
     };
     check_response::<GetDiary>(GET_DIARY_RESPONSE, expected, GET_DIARY_RESPONSE_WIRE);
 }
@@ -1669,7 +1676,7 @@ fn exit_client_response() {
             "7f1d3c8a-e605-4b92-9d4e-a3b7f0c2e856",
             "F4A2C7E0-1B58-4D93-A6C1-3E9F0B5D7A28",
         ),
-        body: Ok(ExitClientResponse {}),
+        body: Ok(ExitClientResponse::default()),
     };
     check_response::<ExitClient>(EXIT_CLIENT_RESPONSE, expected, EXIT_CLIENT_RESPONSE_WIRE);
 }
@@ -1738,9 +1745,9 @@ fn data_extract_response() {
             "e2b8f6d0-4a73-4c15-b9e2-17d0a5c3f849",
             "0D6F3A9C-B2E4-4715-8C0B-F5A2D7E1C396",
         ),
-        body: Ok(DataExtractResponse {
+        body: Ok(build!(DataExtractResponse {
             sr_manifest_crc: Some(2_788_104_517),
-        }),
+        })),
     };
     check_response::<DataExtract>(DATA_EXTRACT_RESPONSE, expected, DATA_EXTRACT_RESPONSE_WIRE);
 }
@@ -1819,9 +1826,9 @@ fn launch_functionality_response() {
             "35c9a1f7-d84e-4b20-a6f3-9e1c0b7d5a82",
             "9C3E7B1A-4F06-4D28-B5A9-E7D0C2F6B413",
         ),
-        body: Ok(LaunchFunctionalityResponse {
+        body: Ok(build!(LaunchFunctionalityResponse {
             identity: identity_with_sri("9990000085", "507"),
-        }),
+        })),
     };
     check_response::<LaunchFunctionality>(
         LAUNCH_FUNCTIONALITY_RESPONSE,
@@ -1892,14 +1899,14 @@ fn get_xsd_files_response() {
             "a0f4d7c2-6e19-4b3a-8f05-c2e9b1d6a370",
             "2E8A5D1F-C693-4B07-A4E2-9D1F6C0B8E57",
         ),
-        body: Ok(GetXsdFilesResponse {
+        body: Ok(build!(GetXsdFilesResponse {
             files: vec![XsdFile {
                 function: "IsPatientRetrieved".into(),
                 version: "1.0".into(),
                 result: r"Successfully written to C:\AcmeVitals\xsd\IsPatientRetrieved v1.0.xsd"
                     .into(),
             }],
-        }),
+        })),
     };
     check_response::<GetXsdFiles>(
         GET_XSD_FILES_RESPONSE,
@@ -1973,9 +1980,9 @@ fn get_reference_data_response() {
             "5c7e0b3d-f2a8-4196-b7d4-0a6e9c2f1b85",
             "7A1C4E9B-3D05-4F62-8E97-B0F3A6D2C514",
         ),
-        body: Ok(GetReferenceDataResponse {
+        body: Ok(build!(GetReferenceDataResponse {
             units: vec![unit("22A..", "kg"), unit("229..", "m")],
-        }),
+        })),
     };
     check_response::<GetReferenceData>(
         GET_REFERENCE_DATA_RESPONSE,
@@ -2042,9 +2049,9 @@ fn is_patient_retrieved_response() {
             "3f2a9c1e-7b44-4d0a-9e61-5c2b8f7d1a90",
             "6C1F0E2A-91B3-4F57-A8D2-0B9E4C3D2A11",
         ),
-        body: Ok(IsPatientRetrievedResponse {
+        body: Ok(build!(IsPatientRetrievedResponse {
             is_patient_retrieved: false,
-        }),
+        })),
     };
     check_response::<IsPatientRetrieved>(
         IS_PATIENT_RETRIEVED_RESPONSE,

@@ -8,7 +8,7 @@ mod support;
 
 use support::*;
 use systmone_client::mock::{Change, DeleteScope, MockSystmOne};
-use systmone_client::proto::xml::Minutes;
+use systmone_client::proto::Minutes;
 use systmone_client::proto::*;
 
 fn assert_error(error: &ErrorResponse, message: &str) {

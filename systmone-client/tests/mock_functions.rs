@@ -11,8 +11,8 @@ use chrono::NaiveDateTime;
 use econsult_model::Sex as ModelSex;
 use support::*;
 use systmone_client::mock::{Change, DiarySlot, MockSystmOne};
-use systmone_client::proto::xml::{Decimal, Minutes};
 use systmone_client::proto::*;
+use systmone_client::proto::{Decimal, Minutes};
 
 // ----- helpers -----
 

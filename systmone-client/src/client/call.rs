@@ -214,10 +214,10 @@ impl<R> Answered<R> {
     /// use systmone_client::client::{Answered, ConnectionId};
     /// use systmone_client::proto::IsPatientRetrievedResponse;
     ///
-    /// let answered = Answered::new(
-    ///     IsPatientRetrievedResponse { is_patient_retrieved: true },
-    ///     ConnectionId::from_raw(1),
-    /// );
+    /// // Response types are `#[non_exhaustive]`: build one from its default.
+    /// let mut open = IsPatientRetrievedResponse::default();
+    /// open.is_patient_retrieved = true;
+    /// let answered = Answered::new(open, ConnectionId::from_raw(1));
     /// assert_eq!(answered.attempts, 1);
     /// ```
     pub fn new(response: R, connection: ConnectionId) -> Self {

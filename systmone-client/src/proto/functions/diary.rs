@@ -31,6 +31,7 @@ xml_struct! {
 xml_struct! {
     /// The answer to [`GetAppointmentSlots`]: free slots grouped by clinic.
     #[derive(Default)]
+    #[non_exhaustive]
     pub struct GetAppointmentSlotsResponse {
         /// Clinics with matching free slots.
         many clinics: Clinic = "Clinic",
@@ -60,6 +61,7 @@ xml_struct! {
 xml_struct! {
     /// The answer to [`GetDiary`].
     #[derive(Default)]
+    #[non_exhaustive]
     pub struct GetDiaryResponse {
         /// One per patient with matching entries.
         many results: DiaryEntry = "Result",

@@ -242,7 +242,7 @@ impl ClinicalCode {
     /// A numeric reading: `code` with `value` in `units`.
     ///
     /// ```
-    /// use systmone_client::proto::{ClinicalCode, Code, CodeScheme, xml::Decimal};
+    /// use systmone_client::proto::{ClinicalCode, Code, CodeScheme, Decimal};
     ///
     /// let value = Decimal::new("71.5").unwrap();
     /// let weight = ClinicalCode::reading(Code::new(CodeScheme::Ctv3, "22A.."), value, "kg");

@@ -28,10 +28,24 @@ use super::xml::{DecodeError, Tag, WriteXml, XmlReader, XmlValue, XmlWriter};
 /// fn answer_type<F: Function>(_: &F) -> &'static str { std::any::type_name::<F::Response>() }
 /// assert_eq!(IsPatientRetrieved::NAME, "IsPatientRetrieved");
 /// assert!(answer_type(&IsPatientRetrieved::default()).ends_with("IsPatientRetrievedResponse"));
-/// # let _ = IsPatientRetrievedResponse { is_patient_retrieved: true };
+/// // A response is built field by field from its default.
+/// let mut answer = IsPatientRetrievedResponse::default();
+/// answer.is_patient_retrieved = true;
 /// ```
+///
+/// The trait is sealed: the seventeen functions are SystmOne's, and the
+/// codec, the client's throttle and the mock all rely on knowing each one,
+/// so no other crate can add a function.
 pub trait Function:
-    XmlValue + Clone + std::fmt::Debug + serde::Serialize + PartialEq + Send + Sync + 'static
+    sealed::Sealed
+    + XmlValue
+    + Clone
+    + std::fmt::Debug
+    + serde::Serialize
+    + PartialEq
+    + Send
+    + Sync
+    + 'static
 {
     /// The `Function` element's value on the wire.
     const NAME: &'static str;
@@ -55,6 +69,12 @@ pub trait Function:
 
     /// Wraps the parameters as an [`AnyRequest`].
     fn into_any(self) -> AnyRequest;
+}
+
+/// Seals [`Function`]: the trait is public, this module is not.
+mod sealed {
+    /// Implemented by the seventeen request types only.
+    pub trait Sealed {}
 }
 
 /// The functions whose repetition is not harmless (see
@@ -98,6 +118,8 @@ const fn const_str_eq(a: &str, b: &str) -> bool {
 macro_rules! functions {
     ($( $variant:ident : $request:ident => $response:ident = $wire:literal $(| $alias:literal)* ),* $(,)?) => {
         $(
+            impl sealed::Sealed for $request {}
+
             impl Function for $request {
                 const NAME: &'static str = $wire;
                 const SAFE_TO_RESEND: bool = safe_to_resend($wire);

@@ -59,6 +59,7 @@ impl PatientSearch {
 xml_struct! {
     /// The answer to [`PatientSearch`]: no results is a valid answer.
     #[derive(Default)]
+    #[non_exhaustive]
     pub struct PatientSearchResponse {
         /// One per matching patient.
         many results: PatientSearchResult = "Result",
@@ -237,6 +238,7 @@ impl GetPatientRecord {
 xml_struct! {
     /// The answer to [`GetPatientRecord`].
     #[derive(Default)]
+    #[non_exhaustive]
     pub struct GetPatientRecordResponse {
         /// Whose record.
         dflt identity: Identity = "Identity",

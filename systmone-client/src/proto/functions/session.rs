@@ -20,6 +20,7 @@ xml_struct! {
 xml_struct! {
     /// The answer to [`GetFunctions`].
     #[derive(Default)]
+    #[non_exhaustive]
     pub struct GetFunctionsResponse {
         /// One entry per function.
         many supported_functions: SupportedFunction = "SupportedFunction",
@@ -49,6 +50,7 @@ xml_struct! {
 xml_struct! {
     /// The answer to [`GetOrganisationMetaData`].
     #[derive(Default)]
+    #[non_exhaustive]
     pub struct GetOrganisationMetaDataResponse {
         /// The organisation's sites.
         many sites: Site = "Site",
@@ -159,6 +161,7 @@ xml_struct! {
 xml_struct! {
     /// The answer to [`GetCurrentActivity`].
     #[derive(Default)]
+    #[non_exhaustive]
     pub struct GetCurrentActivityResponse {
         /// The open record's patient, if a record is open.
         opt identity: Identity = "Identity",
@@ -190,6 +193,7 @@ xml_struct! {
 xml_struct! {
     /// The answer to [`GetCurrentSelection`].
     #[derive(Default)]
+    #[non_exhaustive]
     pub struct GetCurrentSelectionResponse {
         /// The open record's patient, if a record is open.
         opt identity: Identity = "Identity",
@@ -211,6 +215,7 @@ xml_struct! {
 xml_struct! {
     /// The (empty) answer to [`ExitClient`].
     #[derive(Default)]
+    #[non_exhaustive]
     pub struct ExitClientResponse {}
 }
 
@@ -231,6 +236,7 @@ xml_struct! {
 xml_struct! {
     /// The answer to [`DataExtract`].
     #[derive(Default)]
+    #[non_exhaustive]
     pub struct DataExtractResponse {
         /// Checksum of the downloaded extract's manifest.
         opt sr_manifest_crc: u64 = "SRManifestCRC",
@@ -293,6 +299,7 @@ xml_struct! {
     /// The answer to [`LaunchFunctionality`]: the screen was shown (not that
     /// the user finished).
     #[derive(Default)]
+    #[non_exhaustive]
     pub struct LaunchFunctionalityResponse {
         /// The record used.
         dflt identity: Identity = "Identity",
@@ -312,6 +319,7 @@ xml_struct! {
 xml_struct! {
     /// The answer to [`GetXsdFiles`].
     #[derive(Default)]
+    #[non_exhaustive]
     pub struct GetXsdFilesResponse {
         /// One outcome per function version.
         many files: XsdFile = "XSD",
@@ -340,6 +348,7 @@ xml_struct! {
 xml_struct! {
     /// The answer to [`GetReferenceData`].
     #[derive(Default)]
+    #[non_exhaustive]
     pub struct GetReferenceDataResponse {
         /// One entry per numeric code.
         many units: NumericReadCodeUnits = "NumericReadCodeUnits",
@@ -367,6 +376,8 @@ xml_struct! {
 
 xml_struct! {
     /// The answer to [`IsPatientRetrieved`].
+    #[derive(Default)]
+    #[non_exhaustive]
     pub struct IsPatientRetrievedResponse {
         /// Whether a record is open.
         req is_patient_retrieved: bool = "IsPatientRetrieved",

@@ -90,6 +90,7 @@ xml_struct! {
 xml_struct! {
     /// The answer to [`UpdatePatientRecord`]: the UIDs of what was created.
     #[derive(Default)]
+    #[non_exhaustive]
     pub struct UpdatePatientRecordResponse {
         /// Whose record.
         dflt identity: Identity = "Identity",
@@ -125,6 +126,7 @@ xml_struct! {
 xml_struct! {
     /// The answer to [`GetDocument`].
     #[derive(Default)]
+    #[non_exhaustive]
     pub struct GetDocumentResponse {
         /// The full path of each file written (several for page images).
         many document_files: String = "DocumentFile",
@@ -160,6 +162,7 @@ xml_struct! {
 xml_struct! {
     /// The answer to [`DeletePatientRecord`].
     #[derive(Default)]
+    #[non_exhaustive]
     pub struct DeletePatientRecordResponse {
         /// Whose record.
         dflt identity: Identity = "Identity",

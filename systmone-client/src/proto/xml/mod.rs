@@ -10,10 +10,10 @@ mod value;
 mod writer;
 
 pub use element::{Element, Node};
-pub use reader::{
-    DecodeError, DecodeErrorKind, Tag, XmlReader, parse_attribute, parse_optional_attribute,
-};
-pub use value::{Decimal, Minutes, WriteXml, XmlText, XmlValue, trimmed};
+pub use reader::{DecodeError, DecodeErrorKind, Tag, XmlReader};
+pub(crate) use reader::{parse_attribute, parse_optional_attribute};
+pub(crate) use value::trimmed;
+pub use value::{Decimal, Minutes, WriteXml, XmlText, XmlValue};
 pub use writer::{EncodeError, EncodeOptions, NhsNumberCasing, XmlWriter};
 
 /// Appends one element of a repeated field. A structure gets room for
@@ -32,8 +32,13 @@ pub(crate) fn push_repeated<T>(list: &mut Vec<T>, value: T) {
 }
 
 /// Reads a whole document whose root element is `root` (any ASCII case) as
-/// `T`.
-pub fn decode_document<T: XmlValue>(document: &str, root: &'static str) -> Result<T, DecodeError> {
+/// `T` (for this crate's tests: the public reader of whole documents is
+/// [`crate::proto::decode_document`]).
+#[cfg(test)]
+pub(crate) fn decode_document<T: XmlValue>(
+    document: &str,
+    root: &'static str,
+) -> Result<T, DecodeError> {
     let mut reader = XmlReader::new(document.as_bytes());
     let tag = reader.root()?;
     if !tag.is(root) {
@@ -48,8 +53,10 @@ pub fn decode_document<T: XmlValue>(document: &str, root: &'static str) -> Resul
     Ok(value)
 }
 
-/// Writes `value` as a whole document with the root element `root`.
-pub fn encode_document<T: XmlValue>(
+/// Writes `value` as a whole document with the root element `root` (for
+/// this crate's tests).
+#[cfg(test)]
+pub(crate) fn encode_document<T: XmlValue>(
     value: &T,
     root: &'static str,
     options: EncodeOptions,

@@ -534,7 +534,7 @@ fn open_elements(document: &[u8], offset: u64) -> String {
 }
 
 /// Parses an attribute's value (unescaped and normalised) as `T`.
-pub fn parse_attribute<T: XmlText>(attribute: &Attribute<'_>) -> Result<T, DecodeErrorKind> {
+pub(crate) fn parse_attribute<T: XmlText>(attribute: &Attribute<'_>) -> Result<T, DecodeErrorKind> {
     // Most values hold no reference and no whitespace to normalise: take
     // them as they are, and leave the full rules to quick-xml otherwise.
     let plain = !attribute
@@ -559,7 +559,7 @@ pub fn parse_attribute<T: XmlText>(attribute: &Attribute<'_>) -> Result<T, Decod
 
 /// Parses an optional attribute's value as `T`; a blank value where `T`
 /// cannot be blank (`DateTime=""`, `PackID=""`) is no value.
-pub fn parse_optional_attribute<T: XmlText>(
+pub(crate) fn parse_optional_attribute<T: XmlText>(
     attribute: &Attribute<'_>,
 ) -> Result<Option<T>, DecodeErrorKind> {
     match parse_attribute::<T>(attribute) {

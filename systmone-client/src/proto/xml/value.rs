@@ -285,7 +285,7 @@ fn parse_date_time(text: &str) -> Option<NaiveDateTime> {
 
 /// `text` without surrounding whitespace, reusing its allocation when
 /// there is nothing to trim (the usual case).
-pub fn trimmed(text: String) -> String {
+pub(crate) fn trimmed(text: String) -> String {
     if text.trim().len() == text.len() {
         text
     } else {
