@@ -47,9 +47,8 @@ use crate::{ItemKey, Marker, PatientRef};
 /// let tolerance = Duration::from_secs(15 * 60);
 /// let noon = "2031-05-14T12:00:00".parse()?;
 /// let later = "2031-05-14T12:01:00".parse()?;
-/// let today = "2031-05-14".parse()?;
 /// let read = reconcile_request(&patient, noon, later, tolerance);
-/// assert!(read.is_exempt(today), "a read of today's entries is exempt");
+/// assert!(read.is_exempt_at(later), "a read of today's entries is exempt");
 ///
 /// // Sent just before midnight: the entry may carry either date.
 /// let late = "2031-05-14T23:58:00".parse()?;
@@ -57,7 +56,7 @@ use crate::{ItemKey, Marker, PatientRef};
 /// let filter = wide.filter.clone().unwrap();
 /// assert_eq!(filter.min_entry_date, Some("2031-05-13".parse()?));
 /// assert_eq!(filter.max_entry_date, Some("2031-05-15".parse()?));
-/// assert!(!wide.is_exempt(today));
+/// assert!(!wide.is_exempt_at(later));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn reconcile_request(

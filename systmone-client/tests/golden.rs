@@ -785,7 +785,7 @@ fn get_patient_record_parameters() -> GetPatientRecord {
 fn get_patient_record_request() {
     let parameters = get_patient_record_parameters();
     assert!(
-        !parameters.is_exempt(date("2031-04-09")),
+        !parameters.is_exempt_at(date_time("2031-04-09T12:00:00")),
         "numerics are not exempt"
     );
     check_request(

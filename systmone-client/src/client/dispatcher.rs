@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::NaiveDateTime;
 use rand::RngExt as _;
 use rand::rngs::ChaCha8Rng;
 use tokio::sync::{mpsc, oneshot};
@@ -35,11 +35,6 @@ use crate::proto::{
     EncodeOptions, ErrorResponse, Filter, Function as _, GetFunctions, Request, RequestHeader,
     ResponsePeek, canonical_function_name, encode_request, peek_response,
 };
-
-/// A `GetPatientRecord` for "today's entries" sent this close to midnight
-/// may reach SystmOne tomorrow, when it is no longer exempt: treat it as
-/// not exempt.
-const MIDNIGHT_MARGIN: TimeDelta = TimeDelta::seconds(5);
 
 /// Why one attempt failed.
 #[derive(Debug)]
@@ -803,22 +798,10 @@ fn subject(job: &Job, now: NaiveDateTime) -> Subject {
 }
 
 /// Whether a `GetPatientRecord` with this filter, sent at local time `now`,
-/// is exempt from the 30-second rule, judged as PROTOCOL.md §7.2 advises a
-/// client to: stricter than SystmOne's own rule, so a misjudgement only
-/// costs a wait, never an unanswered request. Demographics count only when
-/// the filter asks for them and nothing else (no date or user
-/// restrictors); "entered today" only when both entry dates are today and
-/// will still be in 5 seconds.
+/// is exempt from the 30-second rule: the one rule,
+/// [`Filter::is_exempt_at`].
 fn record_exempt(filter: &Option<Filter>, now: NaiveDateTime) -> bool {
-    let Some(filter) = filter else {
-        return false;
-    };
-    if *filter == Filter::demographics_only() {
-        return true;
-    }
-    let soon = now.checked_add_signed(MIDNIGHT_MARGIN).unwrap_or(now);
-    let entered_on = |day| filter.min_entry_date == Some(day) && filter.max_entry_date == Some(day);
-    entered_on(now.date()) && entered_on(soon.date())
+    filter.as_ref().is_some_and(|f| f.is_exempt_at(now))
 }
 
 #[cfg(test)]

@@ -71,7 +71,6 @@ mod dispatcher;
 mod error;
 mod throttle;
 
-use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -88,7 +87,7 @@ pub use builder::{
 pub use call::{Answered, CallOptions, ConnectionId, Priority};
 pub use device_id::{DeviceIdStore, DeviceIdStoreError, FileDeviceIdStore, MemoryDeviceIdStore};
 pub use error::{Error, ErrorKind, NoAnswerCause, NotSentReason, Outcome, UnreadableCause};
-pub use throttle::{Applies, Limit, SharedThrottle, ThrottlePolicy};
+pub use throttle::{Applies, FunctionName, Limit, SharedThrottle, ThrottlePolicy};
 
 use self::builder::Settings;
 use self::call::{Encoder, Job};
@@ -226,9 +225,7 @@ impl Client {
             queued_ms = tracing::field::Empty,
             waiting_ms = tracing::field::Empty,
         );
-        let record_filter = (&request as &dyn Any)
-            .downcast_ref::<GetPatientRecord>()
-            .map(|record| record.filter.clone());
+        let record_filter = FunctionFacts::record_filter(&request);
         let mut request = Request::new(RequestHeader::default(), request);
         let encode: Encoder = Box::new(move |header| {
             request.header = header;

@@ -24,7 +24,6 @@
 //! throttle only ever checks, and the dispatcher sleeps on tokio time for
 //! the wait governor reports.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -33,19 +32,23 @@ use governor::clock::Clock;
 use governor::{Quota, RateLimiter};
 use tokio::time::Instant;
 
+use crate::proto::Function;
+
 /// The limits SystmOne applies, and the client's margin over them.
 ///
 /// ```
 /// use std::time::Duration;
 /// use systmone_client::client::{Applies, Limit, ThrottlePolicy};
+/// use systmone_client::proto::GetDiary;
 ///
 /// // SystmOne's published limits, with 100 ms to spare on each.
 /// let policy = ThrottlePolicy::systmone();
 /// assert_eq!(policy.safety_margin(), Duration::from_millis(100));
 ///
-/// // If TPP were to add a limit on GetDiary, it is one more line of data.
+/// // If TPP were to add a limit on GetDiary, it is one more line of data,
+/// // naming the function by its type (a misspelt name cannot compile).
 /// let stricter = ThrottlePolicy::systmone().with_limit(Limit {
-///     applies_to: Applies::Function("GetDiary".into()),
+///     applies_to: Applies::function::<GetDiary>(),
 ///     min_interval: Duration::from_secs(5),
 /// });
 /// assert_eq!(stricter.limits().len(), 3);
@@ -74,14 +77,43 @@ pub struct Limit {
 pub enum Applies {
     /// Every request, whatever its function.
     AllRequests,
-    /// Every request of the function with this wire name.
-    Function(Cow<'static, str>),
+    /// Every request of one function: made by [`Applies::function`], from
+    /// the function's type, so that a misspelt name cannot silently match
+    /// nothing.
+    Function(FunctionName),
     /// `GetPatientRecord` requests that are not exempt from SystmOne's
     /// 30-second rule: exempt ones ask only for demographics, or only for
     /// data entered today (PROTOCOL.md §7.2, decided by
     /// [`GetPatientRecord::is_exempt`](crate::proto::GetPatientRecord::is_exempt)
     /// on the PC's local date at the moment of sending).
     FullPatientRecord,
+}
+
+impl Applies {
+    /// Every request of the function `F`.
+    ///
+    /// ```
+    /// use systmone_client::client::Applies;
+    /// use systmone_client::proto::PatientSearch;
+    ///
+    /// let Applies::Function(name) = Applies::function::<PatientSearch>() else { unreachable!() };
+    /// assert_eq!(name.as_str(), "PatientSearch");
+    /// ```
+    pub fn function<F: Function>() -> Self {
+        Applies::Function(FunctionName(F::NAME))
+    }
+}
+
+/// The wire name of one of SystmOne's functions, made only from the
+/// function's type ([`Applies::function`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FunctionName(&'static str);
+
+impl FunctionName {
+    /// The canonical wire name (`PatientSearch`).
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
 }
 
 /// The longest interval a limit may have (with its margin): a day. Longer
@@ -277,7 +309,7 @@ impl Active {
     fn applies(&self, subject: &Subject) -> bool {
         match &self.applies_to {
             Applies::AllRequests => true,
-            Applies::Function(name) => name.eq_ignore_ascii_case(subject.function),
+            Applies::Function(name) => name.as_str() == subject.function,
             Applies::FullPatientRecord => subject.record_exempt == Some(false),
         }
     }
@@ -464,7 +496,7 @@ mod tests {
         let policy = ThrottlePolicy::systmone()
             .with_safety_margin(Duration::from_millis(500))
             .with_limit(Limit {
-                applies_to: Applies::Function("patientsearch".into()),
+                applies_to: Applies::function::<crate::proto::PatientSearch>(),
                 min_interval: Duration::from_secs(5),
             });
         let mut throttle = Throttle::new(&policy);

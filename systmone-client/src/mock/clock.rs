@@ -1,7 +1,7 @@
 //! The mock's wall clock: local, zone-less time that advances with tokio
 //! time, so tests on paused time see "now" move as they advance it.
 
-use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use chrono::{NaiveDateTime, TimeDelta};
 use tokio::time::Instant;
 
 /// Local wall-clock time as SystmOne's PC would see it.
@@ -29,11 +29,6 @@ impl MockClock {
             .unwrap_or(self.started_at);
         to_second(now)
     }
-
-    /// Today's local date.
-    pub(crate) fn today(&self) -> NaiveDate {
-        self.now().date()
-    }
 }
 
 /// The same time without its fraction of a second.
@@ -51,6 +46,7 @@ pub(crate) fn local_now() -> NaiveDateTime {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use chrono::NaiveDate;
     use std::time::Duration;
 
     #[tokio::test(start_paused = true)]
@@ -63,6 +59,9 @@ mod tests {
         assert_eq!(clock.now(), start);
         tokio::time::advance(Duration::from_millis(30_500)).await;
         assert_eq!(clock.now(), start + TimeDelta::seconds(30));
-        assert_eq!(clock.today(), NaiveDate::from_ymd_opt(2031, 5, 15).unwrap());
+        assert_eq!(
+            clock.now().date(),
+            NaiveDate::from_ymd_opt(2031, 5, 15).unwrap()
+        );
     }
 }

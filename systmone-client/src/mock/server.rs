@@ -435,7 +435,10 @@ async fn run(
     }
 
     let full_record = match request.parameters() {
-        AnyRequest::GetPatientRecord(p) => !p.is_exempt(shared.clock.today()),
+        AnyRequest::GetPatientRecord(p) => !p
+            .filter
+            .as_ref()
+            .is_some_and(|f| f.exempt_by_systmone(shared.clock.now().date())),
         _ => false,
     };
     let turn = match shared.throttle.admit(full_record).await {

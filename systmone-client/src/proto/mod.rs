@@ -76,6 +76,11 @@ pub use xml::{DecodeError, DecodeErrorKind, EncodeError, EncodeOptions, NhsNumbe
 // Splitting a byte stream into documents.
 pub use framing::{DEFAULT_MAX_DEPTH, DEFAULT_MAX_DOCUMENT_LEN, DocumentCodec, FrameError};
 
+/// What the client's throttle needs to know of a request, from the table
+/// of function facts (crate-private: it also seals `Function`).
+#[cfg(feature = "client")]
+pub(crate) use functions::sealed::Sealed as FunctionFacts;
+
 /// Not part of the API: the XML cursor and writer under the typed codec,
 /// reachable only so that this workspace's benches and property-test
 /// strategies can measure and drive them. Anything here may change in any

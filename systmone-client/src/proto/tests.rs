@@ -237,7 +237,8 @@ fn requests_are_read_leniently() {
     let filter = get.filter.unwrap();
     assert!(filter.demographics);
     assert_eq!(filter.numeric, ["229.."]);
-    assert!(!filter.is_exempt("2031-05-14".parse().unwrap()));
+    let noon = "2031-05-14T12:00:00".parse().unwrap();
+    assert!(!filter.is_exempt_at(noon));
 }
 
 #[test]

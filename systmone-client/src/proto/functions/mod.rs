@@ -71,58 +71,45 @@ pub trait Function:
     fn into_any(self) -> AnyRequest;
 }
 
-/// Seals [`Function`]: the trait is public, this module is not.
-mod sealed {
-    /// Implemented by the seventeen request types only.
-    pub trait Sealed {}
+/// Seals [`Function`], and carries the facts the client's throttle needs
+/// about a request without looking at its type at run time. The trait is
+/// public, the module is crate-private: no other crate can name it, so no
+/// other crate can implement [`Function`].
+pub(crate) mod sealed {
+    use crate::proto::Filter;
+
+    /// Implemented by the seventeen request types only, from the table
+    /// in `functions!`.
+    pub trait Sealed {
+        /// For a `GetPatientRecord`, its filter (`None` inside when it has
+        /// none): the throttle judges the 30-second rule by it. `None` for
+        /// every other function.
+        fn record_filter(&self) -> Option<Option<Filter>>;
+    }
 }
 
-/// The functions whose repetition is not harmless (see
-/// [`Function::SAFE_TO_RESEND`]).
-const NOT_SAFE_TO_RESEND: &[&str] = &[
-    "UpdatePatientRecord",
-    "DeletePatientRecord",
-    "LaunchFunctionality",
-    "ExitClient",
-];
-
-/// Whether the function named `name` (canonical) is safe to resend.
-const fn safe_to_resend(name: &str) -> bool {
-    let mut i = 0;
-    while i < NOT_SAFE_TO_RESEND.len() {
-        if const_str_eq(NOT_SAFE_TO_RESEND[i], name) {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
-const fn const_str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
-/// Declares every function: its [`Function`] impl and its place in
-/// [`AnyRequest`] and [`AnyResponse`].
+/// The one table of function facts: for each function, its `AnyRequest`
+/// variant, request and response types, wire name (and accepted aliases),
+/// whether it is safe to resend, and what the throttle counts it as
+/// (`function`, or `record`: a `GetPatientRecord`, judged by its filter).
+/// Everything else (the `Function` impls, `AnyRequest`/`AnyResponse`,
+/// `FUNCTION_NAMES`, name lookup, the client's typed calls, the mock's
+/// dispatch by `AnyRequest`) derives from it.
 macro_rules! functions {
-    ($( $variant:ident : $request:ident => $response:ident = $wire:literal $(| $alias:literal)* ),* $(,)?) => {
+    ($(
+        $variant:ident : $request:ident => $response:ident = $wire:literal $(| $alias:literal)*
+            { resend: $resend:literal, throttle: $subject:ident }
+    ),* $(,)?) => {
         $(
-            impl sealed::Sealed for $request {}
+            impl sealed::Sealed for $request {
+                fn record_filter(&self) -> Option<Option<crate::proto::Filter>> {
+                    functions!(@record_filter $subject self)
+                }
+            }
 
             impl Function for $request {
                 const NAME: &'static str = $wire;
-                const SAFE_TO_RESEND: bool = safe_to_resend($wire);
+                const SAFE_TO_RESEND: bool = $resend;
                 type Response = $response;
 
                 fn into_any(self) -> AnyRequest {
@@ -257,24 +244,43 @@ macro_rules! functions {
             }
         }
     };
+    (@record_filter function $request:ident) => { None };
+    (@record_filter record $request:ident) => { Some($request.filter.clone()) };
 }
 
 functions! {
-    GetFunctions: GetFunctions => GetFunctionsResponse = "GetFunctions",
-    GetOrganisationMetaData: GetOrganisationMetaData => GetOrganisationMetaDataResponse = "GetOrganisationMetaData",
-    GetCurrentActivity: GetCurrentActivity => GetCurrentActivityResponse = "GetCurrentActivity",
-    GetCurrentSelection: GetCurrentSelection => GetCurrentSelectionResponse = "GetCurrentSelection",
-    PatientSearch: PatientSearch => PatientSearchResponse = "PatientSearch",
-    GetPatientRecord: GetPatientRecord => GetPatientRecordResponse = "GetPatientRecord",
-    UpdatePatientRecord: UpdatePatientRecord => UpdatePatientRecordResponse = "UpdatePatientRecord",
-    GetDocument: GetDocument => GetDocumentResponse = "GetDocument",
-    DeletePatientRecord: DeletePatientRecord => DeletePatientRecordResponse = "DeletePatientRecord" | "DeleteFromPatientRecord",
-    GetAppointmentSlots: GetAppointmentSlots => GetAppointmentSlotsResponse = "GetAppointmentSlots",
-    GetDiary: GetDiary => GetDiaryResponse = "GetDiary",
-    ExitClient: ExitClient => ExitClientResponse = "ExitClient",
-    DataExtract: DataExtract => DataExtractResponse = "DataExtract",
-    LaunchFunctionality: LaunchFunctionality => LaunchFunctionalityResponse = "LaunchFunctionality",
-    GetXsdFiles: GetXsdFiles => GetXsdFilesResponse = "GetXSDFiles",
-    GetReferenceData: GetReferenceData => GetReferenceDataResponse = "GetReferenceData",
-    IsPatientRetrieved: IsPatientRetrieved => IsPatientRetrievedResponse = "IsPatientRetrieved",
+    GetFunctions: GetFunctions => GetFunctionsResponse = "GetFunctions"
+        { resend: true, throttle: function },
+    GetOrganisationMetaData: GetOrganisationMetaData => GetOrganisationMetaDataResponse = "GetOrganisationMetaData"
+        { resend: true, throttle: function },
+    GetCurrentActivity: GetCurrentActivity => GetCurrentActivityResponse = "GetCurrentActivity"
+        { resend: true, throttle: function },
+    GetCurrentSelection: GetCurrentSelection => GetCurrentSelectionResponse = "GetCurrentSelection"
+        { resend: true, throttle: function },
+    PatientSearch: PatientSearch => PatientSearchResponse = "PatientSearch"
+        { resend: true, throttle: function },
+    GetPatientRecord: GetPatientRecord => GetPatientRecordResponse = "GetPatientRecord"
+        { resend: true, throttle: record },
+    UpdatePatientRecord: UpdatePatientRecord => UpdatePatientRecordResponse = "UpdatePatientRecord"
+        { resend: false, throttle: function },
+    GetDocument: GetDocument => GetDocumentResponse = "GetDocument"
+        { resend: true, throttle: function },
+    DeletePatientRecord: DeletePatientRecord => DeletePatientRecordResponse = "DeletePatientRecord" | "DeleteFromPatientRecord"
+        { resend: false, throttle: function },
+    GetAppointmentSlots: GetAppointmentSlots => GetAppointmentSlotsResponse = "GetAppointmentSlots"
+        { resend: true, throttle: function },
+    GetDiary: GetDiary => GetDiaryResponse = "GetDiary"
+        { resend: true, throttle: function },
+    ExitClient: ExitClient => ExitClientResponse = "ExitClient"
+        { resend: false, throttle: function },
+    DataExtract: DataExtract => DataExtractResponse = "DataExtract"
+        { resend: true, throttle: function },
+    LaunchFunctionality: LaunchFunctionality => LaunchFunctionalityResponse = "LaunchFunctionality"
+        { resend: false, throttle: function },
+    GetXsdFiles: GetXsdFiles => GetXsdFilesResponse = "GetXSDFiles"
+        { resend: true, throttle: function },
+    GetReferenceData: GetReferenceData => GetReferenceDataResponse = "GetReferenceData"
+        { resend: true, throttle: function },
+    IsPatientRetrieved: IsPatientRetrieved => IsPatientRetrievedResponse = "IsPatientRetrieved"
+        { resend: true, throttle: function },
 }

@@ -1,7 +1,7 @@
 //! Finding patients and reading their records: `PatientSearch` (§9.5) and
 //! `GetPatientRecord` (§9.6), with the throttle exemption rule (§7.2).
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 
 use crate::proto::xml::macros::xml_struct;
 use crate::proto::{Address, Code, Identity, RecordState, Sex, YesNoUnknown};
@@ -182,7 +182,60 @@ impl Filter {
         }
     }
 
+    /// Whether a `GetPatientRecord` with this filter, sent at local time
+    /// `now`, is exempt from the one-per-30-seconds limit. This is the
+    /// one rule, used by the client's throttle, the mock and the tests:
+    /// stricter than SystmOne's own (PROTOCOL.md §7.2), as §7.2 advises a
+    /// client, so a misjudgement only costs a wait, never an unanswered
+    /// request.
+    ///
+    /// - **Demographics only**: exactly [`Filter::demographics_only`], with
+    ///   no date or user restrictors (SystmOne also exempts restricted
+    ///   ones; this rule does not rely on it).
+    /// - **Entered today**: both entry dates are `now`'s date, and still
+    ///   will be [`MIDNIGHT_MARGIN`](Self::MIDNIGHT_MARGIN) later, so a
+    ///   request that reaches SystmOne after midnight is not counted as
+    ///   exempt.
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use systmone_client::proto::Filter;
+    ///
+    /// let day = NaiveDate::from_ymd_opt(2031, 5, 14).unwrap();
+    /// let noon = day.and_hms_opt(12, 0, 0).unwrap();
+    /// assert!(Filter::demographics_only().is_exempt_at(noon));
+    /// assert!(Filter::entered_on(day).is_exempt_at(noon));
+    /// assert!(!Filter::entered_on(day).is_exempt_at(day.and_hms_opt(23, 59, 56).unwrap()));
+    /// assert!(!Filter::default().is_exempt_at(noon));
+    /// ```
+    pub fn is_exempt_at(&self, now: NaiveDateTime) -> bool {
+        if *self == Filter::demographics_only() {
+            return true;
+        }
+        let soon = now.checked_add_signed(Self::MIDNIGHT_MARGIN).unwrap_or(now);
+        let entered_on = |day| self.min_entry_date == Some(day) && self.max_entry_date == Some(day);
+        entered_on(now.date()) && entered_on(soon.date())
+    }
+
+    /// How long before midnight an "entered today" read stops counting as
+    /// exempt: the time a request may take to reach SystmOne.
+    pub const MIDNIGHT_MARGIN: TimeDelta = TimeDelta::seconds(5);
+
+    /// SystmOne's own rule (PROTOCOL.md §7.2), which the mock enforces
+    /// because it plays SystmOne: demographics and nothing else
+    /// (restrictors allowed), or both entry dates `today` (SystmOne's
+    /// date when the request arrives). Looser than
+    /// [`is_exempt_at`](Self::is_exempt_at), the rule a client keeps to.
+    #[cfg(feature = "mock")]
+    pub(crate) fn exempt_by_systmone(&self, today: NaiveDate) -> bool {
+        let demographics_only = self.demographics && !self.selects_other_than_demographics();
+        let entered_today =
+            self.min_entry_date == Some(today) && self.max_entry_date == Some(today);
+        demographics_only || entered_today
+    }
+
     /// Whether any data selector other than `demographics` is present.
+    #[cfg(feature = "mock")]
     fn selects_other_than_demographics(&self) -> bool {
         self.appointments
             || self.care_plans
@@ -204,34 +257,14 @@ impl Filter {
             || self.visits
             || self.tasks
     }
-
-    /// Whether a `GetPatientRecord` with this filter is exempt from the
-    /// one-per-30-seconds limit, by exactly the rule of PROTOCOL.md §7.2:
-    /// it selects demographics and nothing else (restrictors allowed), or
-    /// both entry dates are `today` (SystmOne's local date).
-    ///
-    /// ```
-    /// use systmone_client::proto::Filter;
-    ///
-    /// let today = "2031-05-14".parse()?;
-    /// assert!(Filter::demographics_only().is_exempt(today));
-    /// assert!(Filter::entered_on(today).is_exempt(today));
-    /// assert!(!Filter::default().is_exempt(today));
-    /// # Ok::<(), chrono::ParseError>(())
-    /// ```
-    pub fn is_exempt(&self, today: NaiveDate) -> bool {
-        let demographics_only = self.demographics && !self.selects_other_than_demographics();
-        let entered_today =
-            self.min_entry_date == Some(today) && self.max_entry_date == Some(today);
-        demographics_only || entered_today
-    }
 }
 
 impl GetPatientRecord {
-    /// Whether this request is exempt from the 30-second limit: a request
-    /// without a filter never is (§7.2).
-    pub fn is_exempt(&self, today: NaiveDate) -> bool {
-        self.filter.as_ref().is_some_and(|f| f.is_exempt(today))
+    /// Whether this request, sent at local time `now`, is exempt from the
+    /// 30-second limit ([`Filter::is_exempt_at`]); a request without a
+    /// filter never is.
+    pub fn is_exempt_at(&self, now: NaiveDateTime) -> bool {
+        self.filter.as_ref().is_some_and(|f| f.is_exempt_at(now))
     }
 }
 
