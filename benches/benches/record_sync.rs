@@ -24,7 +24,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use econsult_model::{
     Activity, ActivityId, ActivityLog, Channel, Direction, EConsult, EConsultId, Message, samples,
 };
-use record_sync::{Engine, PatientRef, SaveState, SqliteStore, Updates};
+use record_sync::{Engine, PatientId, SaveState, SqliteStore, Updates};
 use systmone_client::client::{Client, ThrottlePolicy};
 use systmone_client::mock::{MockSystmOne, Organisation, PatientSeed, ThrottleConfig};
 use systmone_client::proto::GetOrganisationMetaData;
@@ -76,7 +76,7 @@ struct Rig {
     mock: MockSystmOne,
     engine: Engine,
     updates: Updates,
-    patient: PatientRef,
+    patient: PatientId,
     next: u64,
     _dir: tempfile::TempDir,
 }
@@ -124,7 +124,7 @@ impl Rig {
         while mock.count::<GetOrganisationMetaData>() == 0 {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        let patient = PatientRef::nhs(p.nhs_number.unwrap_or_else(|| panic!("the sample has one")));
+        let patient = PatientId::nhs(p.nhs_number.unwrap_or_else(|| panic!("the sample has one")));
         Self {
             mock,
             engine,

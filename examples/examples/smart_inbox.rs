@@ -26,10 +26,9 @@ use econsult_model::{
 };
 use patient_matcher::systmone::{find_patient, manual_match};
 use patient_matcher::{MatchConfig, MatchOutcome};
-use record_sync::{Engine, EngineConfig, PatientRef, SaveReport, SqliteStore, Updates};
+use record_sync::{Engine, EngineConfig, PatientId, SaveReport, SqliteStore, Updates};
 use systmone_client::client::{Client, ThrottlePolicy};
 use systmone_client::mock::{MockSystmOne, Organisation, PatientSeed, ThrottleConfig};
-use systmone_client::proto::Identity;
 
 const API_KEY: &str = "EXAMPLE-API-KEY";
 const DEVICE_VERSION: &str = "SDK example smart_inbox 0.1";
@@ -254,7 +253,7 @@ fn add(econsult: &mut EConsult, activity: Activity) -> Result<(), Box<dyn Error>
 
 /// Finds the patient the way a receptionist's screen would: auto-match,
 /// else pick the best suggestion, else type the NHS number.
-async fn match_patient(client: &Client, econsult: &EConsult) -> Result<PatientRef, Box<dyn Error>> {
+async fn match_patient(client: &Client, econsult: &EConsult) -> Result<PatientId, Box<dyn Error>> {
     let started = Instant::now();
     let report = find_patient(client, &econsult.patient, &MatchConfig::default()).await?;
     let took = started.elapsed().as_secs_f64();
@@ -268,12 +267,12 @@ async fn match_patient(client: &Client, econsult: &EConsult) -> Result<PatientRe
         econsult.id,
         report.lookups.len()
     );
-    let identity: Identity = match &report.outcome {
+    let patient = match &report.outcome {
         MatchOutcome::AutoMatched(found) => {
             println!(
                 "    auto-matched: first name, surname, date of birth and sex are a perfect match"
             );
-            found.patient.identity.clone()
+            found.patient.id.clone()
         }
         MatchOutcome::NotMatched { suggestions } => {
             println!("    not matched; {} suggestion(s):", suggestions.len());
@@ -292,7 +291,7 @@ async fn match_patient(client: &Client, econsult: &EConsult) -> Result<PatientRe
                 );
             }
             println!("    the receptionist presses Select match on suggestion 1");
-            suggestions[0].patient.identity.clone()
+            suggestions[0].patient.id.clone()
         }
         MatchOutcome::NoResults { .. } => {
             println!("    no results; the receptionist types the NHS number {TYPED_NHS_NUMBER}");
@@ -306,11 +305,10 @@ async fn match_patient(client: &Client, econsult: &EConsult) -> Result<PatientRe
                 println!("      {finding}");
             }
             println!("    the receptionist confirms: same person, registered under another name");
-            found.candidate.patient.identity.clone()
+            found.candidate.patient.id
         }
     };
-    PatientRef::from_identity(&identity)
-        .ok_or_else(|| "the matched patient has no usable identifier".into())
+    Ok(patient)
 }
 
 async fn say_state(engine: &Engine, econsult: &EConsult, when: &str) -> Result<(), Box<dyn Error>> {
@@ -346,9 +344,9 @@ async fn show_record(
     mock: &MockSystmOne,
     engine: &Engine,
     econsult: &EConsult,
-    patient: &PatientRef,
+    patient: &PatientId,
 ) -> Result<(), Box<dyn Error>> {
-    let identity = patient.identity();
+    let identity = patient.to_identity();
     let Some(record) = mock.record_of(&identity) else {
         return Ok(());
     };

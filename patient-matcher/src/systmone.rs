@@ -5,45 +5,59 @@
 //!
 //! Feature `systmone`.
 
-use chrono::NaiveDate;
-use econsult_model::{
-    Demographics, NhsNumber, NhsNumberError, PersonName, Phone, PhoneKind, PhoneNumber, Postcode,
-};
+use econsult_model::{Demographics, NhsNumber, NhsNumberError};
 use systmone_client::client::{Error, ErrorKind, SystmOneApi};
+use systmone_client::patient::{
+    LenientDemographics, PatientId, demographics_from_record, demographics_from_search,
+};
 use systmone_client::proto::{
     self, Filter, GetPatientRecord, Identity, PatientDemographics, PatientSearch,
     PatientSearchResult,
 };
 
 use crate::manual::ManualMatch;
-use crate::normalise::normalise;
 use crate::outcome::{Candidate, MatchConfig, MatchOutcome};
 use crate::planner::{Lookup, PlannedLookup, SearchCriteria, SearchPlanner, StopReason};
 
-/// A patient SystmOne returned: their identity (to save to their record)
+/// A patient SystmOne returned: who they are (to save to their record)
 /// and their demographics (to show beside the submission).
+///
+/// Two are the same patient when they have the same [`id`](Self::id):
+/// the rule that picks the record a save goes to
+/// ([`PatientId`]: a valid NHS number, else the pseudo number, else the
+/// client ID), so "the same patient" here and "the same record" in
+/// record-sync cannot disagree. The rest of the [`identity`](Self::identity)
+/// is not compared: SystmOne names every patient in a response by NHS or
+/// pseudo number (PROTOCOL.md §6.2), so a search and a record read of one
+/// patient always give one `id`, while the Strategic Reporting identifier
+/// cannot name a record to save to.
+///
+/// A result whose identity gives no `PatientId` (no identifier, or an NHS
+/// number that is not valid) is never a `SystmOnePatient`: it could not be
+/// saved to, so the search counts it in
+/// [`SearchReport::unreadable_results`] and auto-matches nobody.
 #[derive(Debug, Clone, Eq)]
 pub struct SystmOnePatient {
-    /// How SystmOne identifies them.
+    /// Which patient: the identifier a save goes to
+    /// (`engine.save(econsult, found.patient.id)` with record-sync).
+    pub id: PatientId,
+    /// Everything SystmOne identified them by (the Strategic Reporting
+    /// identifier included, to join to its extracts), for display.
     pub identity: Identity,
     /// Their demographics as SystmOne holds them.
     pub demographics: Demographics,
 }
 
 impl PartialEq for SystmOnePatient {
-    /// The same patient: the same NHS number, or pseudo number, or
-    /// Strategic Reporting identifier (a search and a record read can
-    /// carry different subsets of them).
+    /// The same patient: the same [`PatientId`].
     fn eq(&self, other: &Self) -> bool {
-        let same = |a: &Option<String>, b: &Option<String>| matches!((a.as_deref(), b.as_deref()), (Some(x), Some(y)) if !x.trim().is_empty() && x.trim() == y.trim());
-        let (a, b) = (&self.identity, &other.identity);
-        same(&a.nhs_number, &b.nhs_number)
-            || same(&a.pseudo_number, &b.pseudo_number)
-            || same(
-                &a.strategic_reporting_identifier,
-                &b.strategic_reporting_identifier,
-            )
-            || (a == b && a != &Identity::default())
+        self.id == other.id
+    }
+}
+
+impl std::hash::Hash for SystmOnePatient {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
     }
 }
 
@@ -62,8 +76,10 @@ pub struct SearchReport {
     /// Results SystmOne returned that could not be read in full, even
     /// leniently: a first name or surname empty once invisible characters
     /// are removed (not compared), a name over 100 characters (compared as
-    /// cut, so never an exact match), or an NHS-number read that answered
-    /// for another patient (not offered). Counted, never silently dropped.
+    /// cut, so never an exact match), an identity that names no record a
+    /// save could go to (no [`PatientId`]: not compared), or an NHS-number
+    /// read that answered for another patient (not offered). Counted,
+    /// never silently dropped.
     /// When any were unreadable, nothing is auto-matched (one of them may
     /// be an exact match): see [`is_complete`](Self::is_complete).
     pub unreadable_results: usize,
@@ -104,7 +120,7 @@ pub struct SearchError {
 /// let report = find_patient(&client, &submission, &MatchConfig::default()).await?;
 /// println!("{} lookup(s), stopped because {:?}", report.lookups.len(), report.stop_reason);
 /// if let MatchOutcome::AutoMatched(found) = &report.outcome {
-///     println!("auto-matched {:?}", found.patient.identity);
+///     println!("auto-matched the patient with {}", found.patient.id);
 /// }
 /// # Ok(()) }
 /// ```
@@ -175,7 +191,7 @@ async fn lookup<A: SystmOneApi + ?Sized>(api: &A, lookup: &Lookup) -> Result<Fou
             if unreadable > 0 {
                 tracing::warn!(
                     unreadable,
-                    "SystmOne returned patients whose names could not be read in full (empty once invisible characters are removed, or over 100 characters); nothing will be auto-matched"
+                    "SystmOne returned patients who could not be read in full (a name empty once invisible characters are removed or over 100 characters, or no usable identifier); nothing will be auto-matched"
                 );
             }
             Ok(Found {
@@ -342,47 +358,22 @@ async fn fetch_demographics<A: SystmOneApi + ?Sized>(
         }))
 }
 
-/// A search result as a candidate, and whether its names were read in
-/// full.
-fn from_search_result(result: PatientSearchResult) -> Option<(Candidate<SystmOnePatient>, bool)> {
-    let telephones: Vec<&str> = result.telephone.as_deref().into_iter().collect();
-    let postcode = result.address.as_ref().and_then(|a| a.postcode.as_deref());
-    let (demographics, in_full) = demographics(
-        &result.identity,
-        (&result.first_name, &result.surname),
-        result.date_of_birth,
-        &result.sex,
-        postcode,
-        &telephones,
-    )?;
-    let candidate = Candidate {
-        patient: SystmOnePatient {
-            identity: result.identity,
-            demographics: demographics.clone(),
-        },
-        demographics,
-    };
-    Some((candidate, in_full))
-}
-
-/// A record's demographics as a candidate, and whether its names were
-/// read in full.
-fn from_record_demographics(
+/// A patient read from SystmOne as a candidate, and whether their names
+/// were read in full; `None` when their identity names no record to save
+/// to.
+fn candidate(
     identity: Identity,
-    record: &PatientDemographics,
+    read: LenientDemographics,
 ) -> Option<(Candidate<SystmOnePatient>, bool)> {
-    let telephones: Vec<&str> = record.telephones().collect();
-    let postcode = record.address.as_ref().and_then(|a| a.postcode.as_deref());
-    let (demographics, in_full) = demographics(
-        &identity,
-        (&record.first_name, &record.surname),
-        record.date_of_birth,
-        &record.sex,
-        postcode,
-        &telephones,
-    )?;
+    let id = PatientId::from_identity(&identity)?;
+    let LenientDemographics {
+        demographics,
+        in_full,
+        ..
+    } = read;
     let candidate = Candidate {
         patient: SystmOnePatient {
+            id,
             identity,
             demographics: demographics.clone(),
         },
@@ -391,45 +382,19 @@ fn from_record_demographics(
     Some((candidate, in_full))
 }
 
-/// Demographics from SystmOne's fields, leniently: names that
-/// [`PersonName::new`] refuses (invisible or direction characters, a soft
-/// hyphen, control characters, over 100 characters) are cleaned with
-/// [`PersonName::lenient`]; a postcode or number that does not parse is
-/// left out (it is only supporting evidence); a name empty even then makes
-/// the patient unreadable. Also says whether the names were read in full:
-/// a name that had to be cut reads as the same as the text SystmOne
-/// holds only up to the cut, so it must never make an exact match.
-fn demographics(
-    identity: &Identity,
-    (first_name, surname): (&str, &str),
-    date_of_birth: NaiveDate,
-    sex: &proto::Sex,
-    postcode: Option<&str>,
-    telephones: &[&str],
-) -> Option<(Demographics, bool)> {
-    let name = PersonName::new(first_name, surname)
-        .ok()
-        .or_else(|| PersonName::lenient(first_name, surname))?;
-    // Cleaning only removed what `normalise` sets aside anyway (invisible
-    // characters, spacing), or it cut the name.
-    let in_full = normalise(name.first_name()) == normalise(first_name)
-        && normalise(name.surname()) == normalise(surname);
-    let sex = match sex {
-        proto::Sex::Male => econsult_model::Sex::Male,
-        proto::Sex::Female => econsult_model::Sex::Female,
-        proto::Sex::Indeterminate => econsult_model::Sex::Indeterminate,
-        _ => econsult_model::Sex::Unknown,
-    };
-    let mut demographics = Demographics::new(name, date_of_birth, sex);
-    demographics.postcode = postcode.and_then(|p| Postcode::parse(p).ok());
-    demographics.phones = telephones
-        .iter()
-        .filter_map(|t| PhoneNumber::parse(t).ok())
-        .map(|number| Phone {
-            kind: PhoneKind::Home,
-            number,
-        })
-        .collect();
-    demographics.nhs_number = identity.validated_nhs_number().and_then(Result::ok);
-    Some((demographics, in_full))
+/// A search result as a candidate, and whether its names were read in
+/// full (see [`demographics_from_search`]).
+fn from_search_result(result: PatientSearchResult) -> Option<(Candidate<SystmOnePatient>, bool)> {
+    let read = demographics_from_search(&result)?;
+    candidate(result.identity, read)
+}
+
+/// A record's demographics as a candidate, and whether its names were
+/// read in full (see [`demographics_from_record`]).
+fn from_record_demographics(
+    identity: Identity,
+    record: &PatientDemographics,
+) -> Option<(Candidate<SystmOnePatient>, bool)> {
+    let read = demographics_from_record(&identity, record)?;
+    candidate(identity, read)
 }

@@ -11,13 +11,16 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use econsult_model::{Demographics, NhsNumber, PersonName, Phone, PhoneKind, Sex};
-use patient_matcher::systmone::{ManualMatchError, find_patient, manual_match, run_plan};
+use patient_matcher::systmone::{
+    ManualMatchError, SystmOnePatient, find_patient, manual_match, run_plan,
+};
 use patient_matcher::{
     Evidence, Lookup, MatchConfig, MatchOutcome, NameAgreement, SearchPlanner, StopReason,
 };
 use systmone_client::client::Client;
 use systmone_client::mock::{MockSystmOne, PatientSeed};
-use systmone_client::proto::{GetPatientRecord, PatientSearch};
+use systmone_client::patient::PatientId;
+use systmone_client::proto::{GetPatientRecord, Identity, PatientSearch};
 use tokio::time::Instant;
 
 fn date(text: &str) -> NaiveDate {
@@ -111,6 +114,11 @@ async fn an_exact_match_costs_one_search() {
     assert_eq!(
         found.patient.identity.nhs_number.as_deref(),
         Some(nhs(1).as_str())
+    );
+    assert_eq!(
+        found.patient.id,
+        PatientId::nhs(nhs(1)),
+        "what a save goes to"
     );
     // The first search asks for everyone born that day whose surname
     // starts with the same letter, without `Gender`: patients recorded as
@@ -506,6 +514,112 @@ async fn a_manual_match_is_offered_only_for_the_number_asked_for() {
         .returning(move |_| Ok(answer.clone()));
     let found = manual_match(&api, asked.as_str(), &bill).await.unwrap();
     assert_eq!(found.comparison.first_name, NameAgreement::Nickname);
+    assert_eq!(found.candidate.patient.id, PatientId::nhs(asked));
+}
+
+/// A search result as SystmOne might write it: William Testpatient,
+/// identified by `identity`.
+fn william_result(identity: Identity) -> systmone_client::proto::PatientSearchResult {
+    systmone_client::proto::PatientSearchResult {
+        identity,
+        first_name: "William".into(),
+        surname: "Testpatient".into(),
+        date_of_birth: date("1970-02-01"),
+        sex: systmone_client::proto::Sex::Male,
+        telephone: None,
+        address: None,
+        other: Vec::new(),
+        other_attributes: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_result_that_names_no_record_is_unreadable_and_never_a_candidate() {
+    // Three William Testpatients: one with a valid NHS number; one whose
+    // NHS number fails its check digit (beside a pseudo number, which is
+    // not used instead); one with only a Strategic Reporting identifier,
+    // which cannot be sent. Only the first could be saved to.
+    let results = vec![
+        william_result(Identity {
+            nhs_number: Some(nhs(1).as_str().to_owned()),
+            strategic_reporting_identifier: Some("501".into()),
+            ..Identity::default()
+        }),
+        william_result(Identity {
+            nhs_number: Some("9990000019".into()),
+            pseudo_number: Some("0012345678".into()),
+            strategic_reporting_identifier: Some("502".into()),
+            ..Identity::default()
+        }),
+        william_result(Identity {
+            strategic_reporting_identifier: Some("503".into()),
+            ..Identity::default()
+        }),
+    ];
+    let mut api = systmone_client::client::MockSystmOneApi::new();
+    api.expect_patient_search().returning(move |_| {
+        let mut response = systmone_client::proto::PatientSearchResponse::default();
+        response.results = results.clone();
+        Ok(response)
+    });
+    let william = declared(&practice()[0], |_| {});
+    let report = find_patient(&api, &william, &MatchConfig::default())
+        .await
+        .unwrap();
+    assert!(!report.lookups.is_empty());
+    assert_eq!(
+        report.unreadable_results,
+        2 * report.lookups.len(),
+        "two results of every lookup are unreadable"
+    );
+    assert!(!report.is_complete());
+    assert_eq!(report.outcome.auto_matched(), None, "{:?}", report.outcome);
+    let suggestions = report.outcome.suggestions();
+    assert_eq!(suggestions.len(), 1, "{suggestions:?}");
+    assert_eq!(suggestions[0].patient.id, PatientId::nhs(nhs(1)));
+    assert!(suggestions[0].comparison.is_exact());
+}
+
+#[test]
+fn the_same_patient_is_the_same_patient_id() {
+    let patient = |identity: Identity| SystmOnePatient {
+        id: PatientId::from_identity(&identity).unwrap(),
+        identity,
+        demographics: declared(&practice()[0], |_| {}),
+    };
+    let searched = patient(Identity {
+        nhs_number: Some("9990000018".into()),
+        strategic_reporting_identifier: Some("501".into()),
+        ..Identity::default()
+    });
+    // A record read of the same patient (spacing aside): the same.
+    let read = patient(Identity {
+        nhs_number: Some("999 000 0018".into()),
+        ..Identity::default()
+    });
+    assert_eq!(searched, read);
+    // Another NHS number with the same Strategic Reporting identifier (which
+    // cannot name a record to save to): not the same.
+    let other = patient(Identity {
+        nhs_number: Some(nhs(2).as_str().to_owned()),
+        strategic_reporting_identifier: Some("501".into()),
+        ..Identity::default()
+    });
+    assert_ne!(searched, other);
+    // Pseudo numbers and client IDs compare by the same rule.
+    let pseudo = |p: &str| {
+        patient(Identity {
+            pseudo_number: Some(p.into()),
+            ..Identity::default()
+        })
+    };
+    assert_eq!(pseudo("0012345678"), pseudo(" 0012345678"));
+    assert_ne!(pseudo("0012345678"), pseudo("0012345679"));
+    let client = patient(Identity {
+        client_id: Some("0012345678".into()),
+        ..Identity::default()
+    });
+    assert_ne!(pseudo("0012345678"), client);
 }
 
 #[tokio::test]
@@ -526,4 +640,59 @@ async fn the_planner_does_not_offer_a_record_that_answers_for_another_number() {
         .unwrap();
     assert!(report.outcome.best().is_none(), "{:?}", report.outcome);
     assert_eq!(report.unreadable_results, 1);
+}
+
+/// The "read in full" flag moved to `systmone_client::patient` with the
+/// lenient reading, where the matcher's `normalise` is not available: it
+/// says the same as the rule it had here (the lenient name normalises to
+/// what SystmOne holds), for any text.
+mod read_in_full {
+    use super::*;
+    use patient_matcher::normalise;
+    use proptest::prelude::*;
+    use systmone_client::patient::demographics_from_search;
+
+    /// Names of letters, accents (composed and combining), spaces,
+    /// controls and invisible characters, some over 100 characters.
+    fn name() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            4 => "[A-Za-z]{1,40}",
+            1 => Just("é".to_owned()),
+            1 => Just("e\u{301}".to_owned()),
+            1 => Just("\u{301}".to_owned()),
+            1 => Just("İ".to_owned()),
+            1 => Just(" ".to_owned()),
+            1 => Just("\t \n".to_owned()),
+            1 => Just("\u{0}".to_owned()),
+            1 => Just("\u{AD}".to_owned()),
+            1 => Just("\u{200B}".to_owned()),
+            1 => Just("\u{202E}".to_owned()),
+            1 => Just("\u{2028}".to_owned()),
+            1 => Just("\u{FEFF}".to_owned()),
+        ];
+        proptest::collection::vec(piece, 0..8).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn in_full_is_what_normalising_says(first in name(), surname in name()) {
+            let result = william_result(Identity::default());
+            let result = systmone_client::proto::PatientSearchResult {
+                first_name: first.clone(),
+                surname: surname.clone(),
+                ..result
+            };
+            let Some(read) = demographics_from_search(&result) else {
+                // Unreadable: a part is empty once cleaned, as it
+                // normalises to nothing.
+                prop_assert!(normalise(&first).is_empty() || normalise(&surname).is_empty());
+                return Ok(());
+            };
+            let name = &read.demographics.name;
+            let before = normalise(name.first_name()) == normalise(&first)
+                && normalise(name.surname()) == normalise(&surname);
+            prop_assert_eq!(read.in_full, before);
+        }
+    }
 }

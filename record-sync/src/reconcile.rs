@@ -33,7 +33,7 @@ use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use econsult_model::EConsultId;
 use systmone_client::proto::{Event, Filter, GetPatientRecord, GetPatientRecordResponse};
 
-use crate::{ItemKey, Marker, PatientRef};
+use crate::{ItemKey, Marker, PatientId};
 
 /// The read that reconciles a save sent at `sent_at`, made at `now` (both
 /// the PC's local time), trusting SystmOne's clock to be within
@@ -41,9 +41,9 @@ use crate::{ItemKey, Marker, PatientRef};
 ///
 /// ```
 /// use std::time::Duration;
-/// use record_sync::{PatientRef, reconcile_request};
+/// use record_sync::{PatientId, reconcile_request};
 ///
-/// let patient = PatientRef::nhs("9990000018".parse()?);
+/// let patient = PatientId::nhs("9990000018".parse()?);
 /// let tolerance = Duration::from_secs(15 * 60);
 /// let noon = "2031-05-14T12:00:00".parse()?;
 /// let later = "2031-05-14T12:01:00".parse()?;
@@ -60,14 +60,14 @@ use crate::{ItemKey, Marker, PatientRef};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn reconcile_request(
-    patient: &PatientRef,
+    patient: &PatientId,
     sent_at: NaiveDateTime,
     now: NaiveDateTime,
     tolerance: Duration,
 ) -> GetPatientRecord {
     let (first, last) = entry_dates(sent_at, now, tolerance);
     GetPatientRecord {
-        identity: Some(patient.identity()),
+        identity: Some(patient.to_identity()),
         leave_record_open: false,
         filter: Some(Filter {
             narrative: true,
@@ -320,7 +320,7 @@ mod tests {
             );
         }
         let read = reconcile_request(
-            &PatientRef::nhs("9990000018".parse().unwrap()),
+            &PatientId::nhs("9990000018".parse().unwrap()),
             at("2031-05-14T12:00:00"),
             at("2031-05-14T12:00:10"),
             Duration::from_secs(900),

@@ -6,10 +6,15 @@
 mod support;
 
 use econsult_model::{Channel, Status};
-use record_sync::{FailureCause, ItemKey, PatientRef, SaveKind, SaveState, SyncError};
+use std::sync::Arc;
+
+use record_sync::{
+    Engine, FailureCause, ItemKey, MemoryStore, PatientId, SaveKind, SaveState, SyncError,
+};
 use support::*;
+use systmone_client::client::{Priority, SystmOneApi};
 use systmone_client::mock::{Fault, FaultRule};
-use systmone_client::proto::{GetPatientRecord, UpdatePatientRecord};
+use systmone_client::proto::{Filter, GetPatientRecord, UpdatePatientRecord};
 
 #[tokio::test(start_paused = true)]
 async fn a_full_save_writes_the_pdf_the_ice_and_each_message_once_in_one_call() {
@@ -234,12 +239,53 @@ async fn completing_with_the_toggle_on_saves_first_and_with_it_off_saves_nothing
     );
 }
 
+/// A program that already shares its connection (with its patient search,
+/// say) as an `Arc<dyn SystmOneApi>` hands the engine that same `Arc`.
+#[tokio::test(start_paused = true)]
+async fn an_engine_saves_through_an_api_the_program_already_shares() {
+    let practice = Practice::start(Throttle::Real).await;
+    let shared: Arc<dyn SystmOneApi> =
+        Arc::new(practice.client.with_priority(Priority::Background));
+    let engine = Engine::for_shared_api(shared.clone(), MemoryStore::new(), practice.spool())
+        .owner("pc-1")
+        .clock(practice.clock)
+        .config(test_config())
+        .start()
+        .await
+        .unwrap();
+    let econsult = typical();
+    save_and_wait(&engine, &econsult).await;
+    let state = engine.state(&econsult.id).await.unwrap().unwrap();
+    assert_eq!(state.save(), &SaveState::Saved);
+    assert_eq!(practice.mock.count::<UpdatePatientRecord>(), 1);
+    practice.assert_each_once(&econsult);
+
+    // The rest of the program still uses the same handle; the engine holds
+    // it, not a copy behind another `Arc`.
+    assert_eq!(Arc::strong_count(&shared), 2);
+    let identity = patient_of(&econsult).to_identity();
+    let read = shared
+        .get_patient_record(GetPatientRecord {
+            identity: Some(identity),
+            filter: Some(Filter::demographics_only()),
+            ..GetPatientRecord::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        PatientId::from_identity(&read.identity),
+        Some(patient_of(&econsult))
+    );
+    engine.shutdown().await;
+    assert_eq!(Arc::strong_count(&shared), 1, "the engine let go of it");
+}
+
 #[tokio::test(start_paused = true)]
 async fn an_econsult_in_one_record_is_never_saved_to_another_patient() {
     let practice = Practice::start(Throttle::Off).await;
     let engine = practice.memory_engine().await;
     let econsult = typical();
-    let someone_else = PatientRef::nhs(sample("04-fit-note").patient.nhs_number.unwrap());
+    let someone_else = PatientId::nhs(sample("04-fit-note").patient.nhs_number.unwrap());
 
     // Before any save, a wrong link can be put right.
     practice

@@ -9,7 +9,7 @@ mod support;
 use std::sync::{Arc, Mutex};
 
 use econsult_model::NhsNumber;
-use record_sync::{FailureCause, PatientRef, SaveState};
+use record_sync::{FailureCause, PatientId, SaveState};
 use support::*;
 
 #[derive(Clone, Default)]
@@ -48,7 +48,7 @@ async fn info_logs_name_econsults_and_causes_but_no_patient_data() {
     stranger.id = econsult_model::EConsultId::new("EC-STRANGER").unwrap();
     let unknown: NhsNumber = "999 000 7004".parse().unwrap();
     engine
-        .save(stranger.clone(), PatientRef::nhs(unknown))
+        .save(stranger.clone(), PatientId::nhs(unknown))
         .await
         .unwrap();
     engine.idle().await;

@@ -143,6 +143,83 @@ async fn the_real_client_is_a_systmone_api() {
     assert!(!first_match_is_open(api.as_ref()).await.unwrap());
 }
 
+/// Code above the client generic over the seam (as the matcher's and the
+/// save engine's are), taking the implementation by value.
+async fn results_for_alex<A: SystmOneApi>(api: A) -> usize {
+    api.patient_search(search_alex())
+        .await
+        .unwrap()
+        .results
+        .len()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_borrowed_or_shared_client_is_a_systmone_api() {
+    let mock = mock_with(vec![alex()]).await;
+    let client = unthrottled(&mock).await;
+    assert_eq!(results_for_alex(&client).await, 1, "&Client");
+    let shared = Arc::new(client.clone());
+    assert_eq!(results_for_alex(shared.clone()).await, 1, "Arc<Client>");
+    assert_eq!(results_for_alex(&shared).await, 1, "&Arc<Client>");
+    let dynamic: Arc<dyn SystmOneApi> = shared;
+    assert_eq!(results_for_alex(dynamic.clone()).await, 1, "Arc<dyn>");
+    assert_eq!(results_for_alex(&*dynamic).await, 1, "&dyn");
+    // The `_with` methods too, with the client's own envelope.
+    let answered = dynamic
+        .patient_search_with(search_alex(), CallOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(answered.response.results.len(), 1);
+    assert_eq!(
+        answered.request_uid,
+        mock.requests()
+            .last()
+            .unwrap()
+            .request
+            .clone()
+            .unwrap()
+            .header
+            .request_uid
+    );
+    assert_eq!(mock.count::<PatientSearch>(), 6);
+}
+
+#[tokio::test]
+async fn borrowed_and_shared_implementations_forward_every_method() {
+    // The mock expects the plain method: the wrappers call the inner
+    // plain method, so an implementation that provides its own is used.
+    let mut api = systmone_client::client::MockSystmOneApi::new();
+    api.expect_patient_search()
+        .times(4)
+        .returning(|_| Ok(PatientSearchResponse::default()));
+    api.expect_patient_search_with().times(2).returning(|_, _| {
+        Ok(Answered::new(
+            PatientSearchResponse::default(),
+            ConnectionId::from_raw(3),
+        ))
+    });
+    let api = Arc::new(api);
+    assert_eq!(results_for_alex(&*api).await, 0);
+    assert_eq!(results_for_alex(api.clone()).await, 0);
+    let dynamic: Arc<dyn SystmOneApi> = api.clone();
+    assert_eq!(results_for_alex(dynamic.clone()).await, 0);
+    assert_eq!(results_for_alex(&dynamic).await, 0);
+    for connection in [
+        connection_of(&dynamic).await,
+        connection_of(api.clone()).await,
+    ] {
+        assert_eq!(connection.as_raw(), 3);
+    }
+}
+
+/// The connection a search went on, through a generic seam.
+async fn connection_of<A: SystmOneApi>(api: A) -> ConnectionId {
+    api.patient_search_with(search_alex(), CallOptions::default())
+        .await
+        .unwrap()
+        .connection
+}
+
 /// Code above the client that checks which practice it is connected to,
 /// then writes on that connection only.
 async fn save_to_checked_practice(

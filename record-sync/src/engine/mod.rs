@@ -51,14 +51,14 @@
 //!   (the practice is checked once per connection).
 //!
 //! ```no_run
-//! use record_sync::{Engine, PatientRef, SqliteStore};
+//! use record_sync::{Engine, PatientId, SqliteStore};
 //! use systmone_client::client::Client;
 //!
 //! # async fn demo(client: Client, econsult: econsult_model::EConsult) -> Result<(), Box<dyn std::error::Error>> {
 //! let store = SqliteStore::open("econsult-journal.sqlite3")?;
 //! let engine = Engine::for_client(&client, store, "spool").start().await?;
 //! let mut progress = engine.subscribe();
-//! engine.save(econsult, PatientRef::nhs("9990000018".parse()?)).await?; // returns at once
+//! engine.save(econsult, PatientId::nhs("9990000018".parse()?)).await?; // returns at once
 //! while let Some(update) = progress.next().await {
 //!     println!("{}: {}", update.econsult, update.state.save());
 //! }
@@ -82,7 +82,7 @@ use tokio::task::JoinHandle;
 
 use crate::plan::is_record_content;
 use crate::{
-    Clock, ItemKey, PatientRef, PlanConfig, SaveFailure, SaveKind, Spool, SyncError, SyncState,
+    Clock, ItemKey, PatientId, PlanConfig, SaveFailure, SaveKind, Spool, SyncError, SyncState,
     SyncStore, SystemClock, Tracked, Transition,
 };
 
@@ -567,8 +567,38 @@ impl Engine {
         store: impl SyncStore + 'static,
         spool_dir: impl Into<PathBuf>,
     ) -> EngineBuilder {
+        Self::for_shared_api(Arc::new(api), store, spool_dir)
+    }
+
+    /// An engine saving through an implementation the program already
+    /// shares (an `Arc<Client>` or `Arc<dyn SystmOneApi>` that its patient
+    /// search or screens also use), held as it is, without another `Arc`.
+    ///
+    /// Its calls go at the priority that implementation gives them. For a
+    /// [`Client`], share one made with
+    /// `client.with_priority(Priority::Background)` (what
+    /// [`for_client`](Self::for_client) does), so that a person's search
+    /// is never queued behind saves.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use record_sync::{Engine, MemoryStore};
+    /// use systmone_client::client::{Client, Priority, SystmOneApi};
+    ///
+    /// # async fn demo(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let saves: Arc<dyn SystmOneApi> = Arc::new(client.with_priority(Priority::Background));
+    /// let engine = Engine::for_shared_api(saves.clone(), MemoryStore::new(), "spool")
+    ///     .start()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn for_shared_api(
+        api: Arc<dyn SystmOneApi>,
+        store: impl SyncStore + 'static,
+        spool_dir: impl Into<PathBuf>,
+    ) -> EngineBuilder {
         EngineBuilder {
-            api: Arc::new(api),
+            api,
             store: Arc::new(store),
             spool_dir: spool_dir.into(),
             config: EngineConfig::default(),
@@ -589,6 +619,11 @@ impl Engine {
 
     /// Asks for `econsult` to be saved to `patient`'s record and returns as
     /// soon as the request is journalled; the save runs in the background.
+    /// From a match, `patient` is `found.patient.id` (patient-matcher's
+    /// `SystmOnePatient::id`).
+    /// Once anything of the eConsult is in a record, it is never saved to
+    /// another patient: re-linking it then is a correction for a person in
+    /// SystmOne, not another save.
     ///
     /// The first save is full; later ones write only what is new (an
     /// eConsult with nothing new is left as it is). Activity in `econsult`
@@ -601,7 +636,7 @@ impl Engine {
     /// another patient's record; [`SyncError::Store`] when the journal
     /// cannot be written; [`SyncError::Stopped`] after
     /// [`shutdown`](Self::shutdown).
-    pub async fn save(&self, econsult: EConsult, patient: PatientRef) -> Result<(), SyncError> {
+    pub async fn save(&self, econsult: EConsult, patient: PatientId) -> Result<(), SyncError> {
         self.running()?;
         econsult
             .validate(&self.shared.config.attachment_policy)

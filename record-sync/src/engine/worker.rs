@@ -660,7 +660,7 @@ impl Worker {
             ));
         }
         let request = UpdatePatientRecord {
-            identity: tracked.patient.identity(),
+            identity: tracked.patient.to_identity(),
             clinical: Some(Clinical {
                 events: call.entries.into_iter().map(|e| e.event).collect(),
                 ..Clinical::default()

@@ -11,7 +11,7 @@ use crate::{FailureCause, SaveFailure, Transition};
 fn tracked() -> Tracked {
     let econsult = samples::by_name("01-sore-throat").unwrap().unwrap();
     Tracked {
-        patient: PatientRef::nhs("9990000018".parse().unwrap()),
+        patient: PatientId::nhs("9990000018".parse().unwrap()),
         state: SyncState::new(econsult.status),
         econsult,
         save_requested: true,
@@ -24,7 +24,7 @@ fn intent(econsult: &EConsultId, items: &[&str], created_ms: i64) -> Intent {
     Intent {
         key: IntentKey::generate(),
         econsult: econsult.clone(),
-        patient: PatientRef::nhs("9990000018".parse().unwrap()),
+        patient: PatientId::nhs("9990000018".parse().unwrap()),
         items: items.iter().map(|i| i.parse().unwrap()).collect(),
         files: vec![PathBuf::from("/spool/a-0.pdf")],
         sent_at: "2031-05-14T23:59:30".parse().unwrap(),

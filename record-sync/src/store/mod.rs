@@ -53,7 +53,7 @@ pub use memory::MemoryStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 
-use crate::{ItemKey, PatientRef, SyncError, SyncState};
+use crate::{ItemKey, PatientId, SyncError, SyncState};
 
 /// An intent's idempotency key: 128 random bits as 32 lower-case hex
 /// digits. It names the intent in the journal, its spool files, and the
@@ -123,7 +123,7 @@ pub struct Intent {
     /// The eConsult.
     pub econsult: EConsultId,
     /// The patient whose record it writes to.
-    pub patient: PatientRef,
+    pub patient: PatientId,
     /// The items it writes, one event each, in order.
     pub items: Vec<ItemKey>,
     /// Its spool files (removed once it is resolved).
@@ -160,7 +160,7 @@ pub struct Tracked {
     /// Its latest content.
     pub econsult: EConsult,
     /// The patient it is saved to.
-    pub patient: PatientRef,
+    pub patient: PatientId,
     /// Where its saving and workflow stand.
     pub state: SyncState,
     /// Whether a person asked for a save that has not yet succeeded or

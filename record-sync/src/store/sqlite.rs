@@ -723,6 +723,10 @@ mod tests {
         let open = store.open_intents(None).await.unwrap();
         assert_eq!(open.len(), 1);
         assert_eq!(open[0].sent_at.to_string(), "2031-05-14 00:00:00");
+        assert_eq!(
+            open[0].patient,
+            crate::PatientId::nhs("9990000018".parse().unwrap())
+        );
         let id = EConsultId::new("EC-1").unwrap();
         let Lease::Acquired(token) = store
             .acquire_lease(&id, "new-engine", Duration::from_secs(60))
@@ -732,6 +736,52 @@ mod tests {
             panic!("the old lease had expired")
         };
         assert_eq!(token.generation, 1, "a takeover starts a new generation");
+    }
+
+    /// Journals written before `PatientId` (by record-sync's `PatientRef`)
+    /// hold the patient as `{"<kind>":"<value>"}`: every kind still reads
+    /// as the same patient, and is written back the same way.
+    #[tokio::test]
+    async fn patients_journalled_by_earlier_versions_still_read() {
+        use crate::PatientId;
+        let store = SqliteStore::open_in_memory().unwrap();
+        let old = [
+            (
+                "0123456789abcdef0123456789abcde1",
+                "EC-1",
+                r#"{"nhs_number":"9990000018"}"#,
+                PatientId::nhs("9990000018".parse().unwrap()),
+            ),
+            (
+                "0123456789abcdef0123456789abcde2",
+                "EC-2",
+                r#"{"pseudo_number":"0012345678"}"#,
+                PatientId::pseudo_number("0012345678").unwrap(),
+            ),
+            (
+                "0123456789abcdef0123456789abcde3",
+                "EC-3",
+                r#"{"client_id":"C9"}"#,
+                PatientId::client_id("C9").unwrap(),
+            ),
+        ];
+        for (key, econsult, patient, _) in &old {
+            store
+                .lock()
+                .execute(
+                    "INSERT INTO intents (key, econsult, patient, items, files, sent_on, created_ms)
+                     VALUES (?1, ?2, ?3, '[\"consultation\"]', '[]', '2031-05-14', 5)",
+                    params![key, econsult, patient],
+                )
+                .unwrap();
+        }
+        let open = store.open_intents(None).await.unwrap();
+        assert_eq!(open.len(), old.len());
+        for (key, _, text, patient) in &old {
+            let intent = open.iter().find(|i| i.key.as_str() == *key).unwrap();
+            assert_eq!(&intent.patient, patient, "{text}");
+            assert_eq!(json(&intent.patient).unwrap(), *text);
+        }
     }
 
     #[test]

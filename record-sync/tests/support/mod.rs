@@ -13,7 +13,7 @@ use econsult_model::{
 };
 use record_sync::{
     Change, Engine, EngineBuilder, EngineConfig, Intent, IntentKey, ItemKey, Lease, LeaseToken,
-    MemoryStore, PatientRef, RetryPolicy, SavedItem, SqliteStore, StoreError, SyncError, SyncStore,
+    MemoryStore, PatientId, RetryPolicy, SavedItem, SqliteStore, StoreError, SyncError, SyncStore,
     TokioClock, Tracked, is_record_content,
 };
 use systmone_client::client::{Client, ThrottlePolicy};
@@ -130,8 +130,8 @@ pub fn test_config() -> EngineConfig {
 }
 
 /// The patient an eConsult is saved to.
-pub fn patient_of(econsult: &EConsult) -> PatientRef {
-    PatientRef::nhs(econsult.patient.nhs_number.unwrap())
+pub fn patient_of(econsult: &EConsult) -> PatientId {
+    PatientId::nhs(econsult.patient.nhs_number.unwrap())
 }
 
 /// The mock's local time as the client and engine read it.

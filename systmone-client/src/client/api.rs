@@ -5,6 +5,8 @@
 // `Debug` and with `pub` items inside private modules; neither can be changed.
 #![allow(missing_debug_implementations, unreachable_pub)]
 
+use std::sync::Arc;
+
 use super::{Answered, CallOptions, Client, Error};
 #[cfg(doc)]
 use super::{ConnectionId, Outcome, Timeouts};
@@ -50,6 +52,12 @@ macro_rules! typed_calls {
         /// implementation must provide; and the plain `<function>`, provided:
         /// the `_with` method with default options, returning the answer
         /// alone.
+        ///
+        /// Implemented for `Arc<T>` and `&T` of any implementation `T`
+        /// (`dyn SystmOneApi` included), forwarding every method, so code
+        /// generic over `A: SystmOneApi` takes a `&Client`, an
+        /// `Arc<Client>` or an `Arc<dyn SystmOneApi>` shared with other
+        /// parts of a program alike.
         ///
         /// ```
         /// use systmone_client::client::{CallOptions, Error, SystmOneApi};
@@ -103,6 +111,44 @@ macro_rules! typed_calls {
                     options: CallOptions,
                 ) -> Result<Answered<$response>, Error> {
                     self.send(request, options).await
+                }
+            )*
+        }
+
+        /// A shared implementation (`Arc<Client>`, `Arc<dyn SystmOneApi>`)
+        /// is one too: every method, plain ones included, is the inner one.
+        #[async_trait::async_trait]
+        impl<T: SystmOneApi + ?Sized> SystmOneApi for Arc<T> {
+            $(
+                async fn $with(
+                    &self,
+                    request: $request,
+                    options: CallOptions,
+                ) -> Result<Answered<$response>, Error> {
+                    (**self).$with(request, options).await
+                }
+
+                async fn $method(&self, request: $request) -> Result<$response, Error> {
+                    (**self).$method(request).await
+                }
+            )*
+        }
+
+        /// A borrowed implementation (`&Client`, `&dyn SystmOneApi`) is one
+        /// too: every method, plain ones included, is the inner one.
+        #[async_trait::async_trait]
+        impl<T: SystmOneApi + ?Sized> SystmOneApi for &T {
+            $(
+                async fn $with(
+                    &self,
+                    request: $request,
+                    options: CallOptions,
+                ) -> Result<Answered<$response>, Error> {
+                    (**self).$with(request, options).await
+                }
+
+                async fn $method(&self, request: $request) -> Result<$response, Error> {
+                    (**self).$method(request).await
                 }
             )*
         }

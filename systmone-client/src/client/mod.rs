@@ -79,6 +79,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 #[cfg(feature = "mockall")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mockall")))]
 pub use api::MockSystmOneApi;
 pub use api::SystmOneApi;
 pub use builder::{

@@ -83,9 +83,9 @@ pub enum Applies {
     Function(FunctionName),
     /// `GetPatientRecord` requests that are not exempt from SystmOne's
     /// 30-second rule: exempt ones ask only for demographics, or only for
-    /// data entered today (PROTOCOL.md §7.2, decided by
-    /// [`GetPatientRecord::is_exempt`](crate::proto::GetPatientRecord::is_exempt)
-    /// on the PC's local date at the moment of sending).
+    /// data entered today (PROTOCOL.md §7.2, decided by the one rule,
+    /// [`GetPatientRecord::is_exempt_at`](crate::proto::GetPatientRecord::is_exempt_at),
+    /// at the PC's local time at the moment of sending).
     FullPatientRecord,
 }
 

@@ -12,6 +12,7 @@ use super::inspect::{Change, JournalEntry};
 use super::organisation::{DiarySlot, Organisation};
 use super::record::{Origin, PatientRecord, RecordEntry};
 use super::seed::PatientSeed;
+use crate::patient::PatientId;
 use crate::proto::xml::Decimal;
 use crate::proto::{
     Address, ClinicalCode, Code, CodeScheme, CodedValue, CurrentSelection, Event, EventUid,
@@ -99,13 +100,19 @@ impl Patient {
         }
     }
 
-    /// The identity SystmOne returns for this patient.
+    /// The identity SystmOne returns for this patient (§6.2): the NHS
+    /// number when they have one, else the pseudo number (the one
+    /// [`PatientId`] rule), and always the Strategic Reporting identifier.
     pub(crate) fn identity(&self) -> Identity {
+        let id = self.seed.nhs_number.map(PatientId::nhs).or_else(|| {
+            self.seed
+                .pseudo_number
+                .as_deref()
+                .and_then(PatientId::pseudo_number)
+        });
         Identity {
-            nhs_number: self.seed.nhs_number.as_ref().map(|n| n.as_str().to_owned()),
-            pseudo_number: self.seed.pseudo_number.clone(),
-            client_id: None,
             strategic_reporting_identifier: Some(self.sri.to_string()),
+            ..id.map(|id| id.to_identity()).unwrap_or_default()
         }
     }
 

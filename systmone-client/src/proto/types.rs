@@ -329,17 +329,6 @@ xml_enum! {
     }
 }
 
-impl From<econsult_model::Sex> for Sex {
-    fn from(sex: econsult_model::Sex) -> Self {
-        match sex {
-            econsult_model::Sex::Male => Sex::Male,
-            econsult_model::Sex::Female => Sex::Female,
-            econsult_model::Sex::Indeterminate => Sex::Indeterminate,
-            econsult_model::Sex::Unknown => Sex::Unknown,
-        }
-    }
-}
-
 xml_enum! {
     /// Whether a record is left open in SystmOne after a request (§8).
     pub enum RecordState {

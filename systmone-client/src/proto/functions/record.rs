@@ -90,7 +90,7 @@ xml_struct! {
 
 xml_struct! {
     /// `GetPatientRecord` (§9.6): read a whole record or a filtered part.
-    /// Throttled to one per 30 seconds unless [`Filter::is_exempt`].
+    /// Throttled to one per 30 seconds unless [`Filter::is_exempt_at`].
     #[derive(Default)]
     pub struct GetPatientRecord {
         /// Whose record; absent means the record open in SystmOne.
