@@ -4,6 +4,7 @@
 //! caches per call site whether anyone listens.
 #![allow(clippy::unwrap_used)]
 
+#[path = "it/support/mod.rs"]
 mod support;
 
 use std::sync::{Arc, Mutex};

@@ -5,6 +5,7 @@
 #![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used)]
 
+#[path = "it/support/mod.rs"]
 mod support;
 
 use std::sync::{Arc, Mutex};

@@ -20,7 +20,7 @@
 //! that breaks it). `ATTACK_TRACE=1` logs the engine's steps.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-mod support;
+use crate::support;
 
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};

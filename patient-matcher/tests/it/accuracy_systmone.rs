@@ -11,7 +11,7 @@
 //! auto-match, when the planner misses a true patient the index has in its
 //! top 5, and when a submission with the four fields as held (and no NHS
 //! number) costs more than one lookup. Run it with
-//! `cargo test -p patient-matcher --all-features --test accuracy_systmone -- --nocapture`
+//! `cargo test -p patient-matcher --all-features --test it accuracy_systmone -- --nocapture`
 //! for the table.
 #![cfg(feature = "systmone")]
 // The report is what this test is for, so it prints (see `--nocapture`);
@@ -19,10 +19,8 @@
 // which a panic is the right failure.
 #![allow(clippy::print_stderr, clippy::print_stdout, clippy::unwrap_used)]
 
-#[path = "support/corrupt.rs"]
-mod corrupt;
-#[path = "support/mock.rs"]
-mod mock;
+use crate::support::corrupt;
+use crate::support::mock;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

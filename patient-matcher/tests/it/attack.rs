@@ -17,8 +17,7 @@ use patient_matcher::{
 };
 
 #[cfg(feature = "systmone")]
-#[path = "support/mock.rs"]
-mod mock;
+use crate::support::mock;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -18,7 +18,7 @@
 //! it alone with `CHAOS_SEED=<seed> CHAOS_SCHEDULES=1`.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 #![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use support::*;
 use systmone_client::mock::{ApprovalPolicy, DeviceRecord, MockSystmOne};

@@ -4,7 +4,7 @@
 #![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use support::*;
 use systmone_client::mock::{MockSystmOne, Outcome};

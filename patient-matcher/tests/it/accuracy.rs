@@ -9,7 +9,7 @@
 //! all (another seed of the generator). The test reports, per kind and
 //! overall: top-1 accuracy, the share of true patients in the top 5, the
 //! auto-match rate and precision, and what unregistered people get. Run
-//! it with `cargo test -p patient-matcher --test accuracy -- --nocapture`
+//! it with `cargo test -p patient-matcher --test it accuracy:: -- --nocapture`
 //! to see the table and examples of the misses.
 //!
 //! It fails on any false auto-match (the hard requirement); on a
@@ -27,8 +27,7 @@
 // which a panic is the right failure.
 #![allow(clippy::print_stderr, clippy::print_stdout, clippy::unwrap_used)]
 
-#[path = "support/corrupt.rs"]
-mod corrupt;
+use crate::support::corrupt;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;

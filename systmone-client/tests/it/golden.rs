@@ -147,7 +147,7 @@ fn check_response<P: Function>(pretty: &str, expected: Response<P::Response>, wi
 /// exact one-line form the encoder must produce (`*.wire.xml`).
 macro_rules! goldens {
     ($($name:ident = $path:literal;)*) => {
-        $(const $name: &str = include_str!(concat!("golden/", $path));)*
+        $(const $name: &str = include_str!(concat!("../golden/", $path));)*
         /// Every file the tests read, relative to `tests/golden`.
         const GOLDEN_FILES: &[&str] = &[$($path),*];
     };

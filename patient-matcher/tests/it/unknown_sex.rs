@@ -9,9 +9,8 @@
 //! patients recorded as `U` or `I`.
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/mock.rs"]
 #[cfg(feature = "systmone")]
-mod mock;
+use crate::support::mock;
 
 use chrono::NaiveDate;
 use econsult_model::{Demographics, NhsNumber, PersonName, Sex};

@@ -6,7 +6,7 @@
 //! loopback, on paused time.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! refusals that keep an eConsult away from the wrong patient.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use econsult_model::{Channel, Status};
 use std::sync::Arc;

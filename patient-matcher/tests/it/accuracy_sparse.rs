@@ -20,7 +20,7 @@
 //! can pick the patient out (one date of birth is shared by a dozen
 //! patients), so those cases are reported, with the figures over all
 //! cases, but not held to the targets. Run it with
-//! `cargo test -p patient-matcher --release --test accuracy_sparse -- --nocapture`
+//! `cargo test -p patient-matcher --release --test it accuracy_sparse -- --nocapture`
 //! for the table and examples of the misses.
 //!
 //! A submission is left out (counted as dropped) when, with nothing
@@ -33,8 +33,7 @@
 // that cannot be converted is a broken test, for which a panic is right.
 #![allow(clippy::print_stderr, clippy::unwrap_used, dead_code)]
 
-#[path = "support/corrupt.rs"]
-mod corrupt;
+use crate::support::corrupt;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

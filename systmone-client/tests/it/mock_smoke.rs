@@ -2,7 +2,7 @@
 #![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

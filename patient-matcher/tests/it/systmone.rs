@@ -4,8 +4,7 @@
 #![cfg(feature = "systmone")]
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/mock.rs"]
-mod mock;
+use crate::support::mock;
 
 use std::time::Duration;
 
