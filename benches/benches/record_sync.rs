@@ -24,7 +24,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use econsult_model::{
     Activity, ActivityId, ActivityLog, Channel, Direction, EConsult, EConsultId, Message, samples,
 };
-use record_sync::{Engine, PatientId, SaveState, SqliteStore, Updates};
+use record_sync::store::SqliteStore;
+use record_sync::{Engine, PatientId, SaveState, Updates};
 use systmone_client::client::{Client, ThrottlePolicy};
 use systmone_client::mock::{MockSystmOne, Organisation, PatientSeed, ThrottleConfig};
 use systmone_client::proto::GetOrganisationMetaData;

@@ -26,7 +26,8 @@ use econsult_model::{
 };
 use patient_matcher::systmone::{find_patient, manual_match};
 use patient_matcher::{MatchConfig, MatchOutcome};
-use record_sync::{Engine, EngineConfig, PatientId, SaveReport, SqliteStore, Updates};
+use record_sync::store::SqliteStore;
+use record_sync::{Engine, EngineConfig, PatientId, SaveReport, Updates};
 use systmone_client::client::{Client, ThrottlePolicy};
 use systmone_client::mock::{MockSystmOne, Organisation, PatientSeed, ThrottleConfig};
 

@@ -2,7 +2,8 @@
 
 use econsult_model::{EConsultId, ValidationErrors};
 
-use crate::{StoreError, TransitionError};
+use crate::TransitionError;
+use crate::store::StoreError;
 
 /// Why the engine refused a request. (A save that fails later, in the
 /// background, is reported as [`SaveState::Failed`](crate::SaveState) with a

@@ -11,7 +11,8 @@
 //! # #[tokio::main]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use econsult_model::samples;
-//! use record_sync::{Engine, PatientId, SaveState, SqliteStore};
+//! use record_sync::{Engine, PatientId, SaveState};
+//! use record_sync::store::SqliteStore;
 //! use systmone_client::client::Client;
 //! use systmone_client::mock::{MockSystmOne, Organisation, PatientSeed};
 //! use systmone_client::proto::UpdatePatientRecord;
@@ -62,8 +63,10 @@
 //!   `UpdatePatientRecord` calls (usually one): the PDF and ICE, each email
 //!   and SMS as its own event, the latest PDF after new activity. Every
 //!   event carries a [`Marker`] naming it.
-//! - [`SyncStore`]: the durable journal; [`SqliteStore`] (embedded SQLite,
-//!   the default) and [`MemoryStore`].
+//! - [`store`]: the durable journal, [`SyncStore`](store::SyncStore);
+//!   [`SqliteStore`](store::SqliteStore) (embedded SQLite, the default) and
+//!   [`MemoryStore`](store::MemoryStore); and, feature `store-tests`, the
+//!   contract every store keeps, for running against your own.
 //! - [`Engine`]: the background worker. It checks that SystmOne is logged
 //!   on at the eConsult's practice, journals each intent before its call
 //!   and its EventUIDs after, reconciles a call whose outcome is not known
@@ -84,9 +87,10 @@
 //! | feature | default | enables |
 //! |---|---|---|
 //! | `sqlite` | yes | `SqliteStore`, the journal in an embedded SQLite (rusqlite with SQLite bundled: no system library needed), for the processes of one PC |
+//! | `store-tests` | no | `store::contract`: the contract every [`SyncStore`](store::SyncStore) keeps, run by the memory and SQLite stores, for running against your own store |
 //!
-//! Without it the journal is [`MemoryStore`] (tests) or your own
-//! [`SyncStore`] (a server database, for several PCs).
+//! Without `sqlite` the journal is [`MemoryStore`](store::MemoryStore) (tests) or your own
+//! [`SyncStore`](store::SyncStore) (a server database, for several PCs).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
@@ -99,7 +103,7 @@ mod plan;
 mod reconcile;
 mod spool;
 mod state;
-mod store;
+pub mod store;
 
 pub use clock::{Clock, SystemClock, TokioClock};
 pub use engine::{Engine, EngineBuilder, EngineConfig, Progress, RetryPolicy, SaveReport, Updates};
@@ -113,11 +117,4 @@ pub use plan::{
 pub use reconcile::{marker_of, markers_in, reconcile_request};
 pub use spool::Spool;
 pub use state::{SaveKind, SaveState, SyncState, Transition, TransitionError};
-#[cfg(feature = "sqlite")]
-#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
-pub use store::SqliteStore;
-pub use store::{
-    Change, Intent, IntentKey, IntentKeyError, Lease, LeaseToken, MemoryStore, SavedItem,
-    StoreError, SyncStore, Tracked,
-};
 pub use systmone_client::patient::PatientId;

@@ -11,8 +11,8 @@ use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::IntentKey;
 use crate::plan::PlannedCall;
+use crate::store::IntentKey;
 
 /// The spool directory.
 #[derive(Debug, Clone)]

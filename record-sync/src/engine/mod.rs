@@ -51,7 +51,8 @@
 //!   (the practice is checked once per connection).
 //!
 //! ```no_run
-//! use record_sync::{Engine, PatientId, SqliteStore};
+//! use record_sync::{Engine, PatientId};
+//! use record_sync::store::SqliteStore;
 //! use systmone_client::client::Client;
 //!
 //! # async fn demo(client: Client, econsult: econsult_model::EConsult) -> Result<(), Box<dyn std::error::Error>> {
@@ -81,9 +82,10 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::plan::is_record_content;
+use crate::store::{SyncStore, Tracked};
 use crate::{
     Clock, ItemKey, PatientId, PlanConfig, SaveFailure, SaveKind, Spool, SyncError, SyncState,
-    SyncStore, SystemClock, Tracked, Transition,
+    SystemClock, Transition,
 };
 
 /// How failures are retried.
@@ -429,13 +431,13 @@ impl EngineBuilder {
     pub async fn start(self) -> Result<Engine, SyncError> {
         self.config.check()?;
         let spool = Spool::new(&self.spool_dir).map_err(|e| {
-            SyncError::Store(crate::StoreError::new(format!(
+            SyncError::Store(crate::store::StoreError::new(format!(
                 "the spool directory {} cannot be used ({e})",
                 self.spool_dir.display()
             )))
         })?;
         let name = self.owner.unwrap_or_else(|| "engine".to_owned());
-        let unique = crate::IntentKey::generate();
+        let unique = crate::store::IntentKey::generate();
         let owner = format!("{name}#{}", &unique.as_str()[..12]);
         let (commands, receiver) = mpsc::unbounded_channel();
         let (progress, _) = broadcast::channel(1024);
@@ -582,7 +584,8 @@ impl Engine {
     ///
     /// ```no_run
     /// use std::sync::Arc;
-    /// use record_sync::{Engine, MemoryStore};
+    /// use record_sync::Engine;
+    /// use record_sync::store::MemoryStore;
     /// use systmone_client::client::{Client, Priority, SystmOneApi};
     ///
     /// # async fn demo(client: Client) -> Result<(), Box<dyn std::error::Error>> {
@@ -813,7 +816,7 @@ impl Engine {
     pub async fn saved_items(
         &self,
         econsult: &EConsultId,
-    ) -> Result<Vec<crate::SavedItem>, SyncError> {
+    ) -> Result<Vec<crate::store::SavedItem>, SyncError> {
         Ok(self.shared.store.saved_items(econsult).await?)
     }
 

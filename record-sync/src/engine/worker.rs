@@ -17,10 +17,12 @@ use tracing::{debug, info, warn};
 use super::practice::PracticeCheck;
 use super::{Command, EngineConfig, Progress, SaveReport};
 use crate::plan::{PlannedCall, plan_save};
+use crate::store::{
+    Intent, IntentKey, Lease, LeaseToken, SavedItem, StoreError, SyncStore, Tracked,
+};
 use crate::{
-    Clock, FailureCause, Intent, IntentKey, ItemKey, Lease, LeaseToken, SaveFailure, SaveKind,
-    SaveState, SavedItem, Spool, StoreError, SyncError, SyncStore, Tracked, Transition, markers_in,
-    reconcile_request,
+    Clock, FailureCause, ItemKey, SaveFailure, SaveKind, SaveState, Spool, SyncError, Transition,
+    markers_in, reconcile_request,
 };
 
 /// The eConsults waiting: ready now, or at a time. Each entry holds one

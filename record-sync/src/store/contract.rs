@@ -1,4 +1,21 @@
-//! What every [`SyncStore`] must do, checked the same way for each.
+//! What every [`SyncStore`] must do, checked the same way for each: the
+//! memory and SQLite stores run it in this crate's tests, and a vendor's
+//! own store (feature `store-tests`) runs the same suite.
+//!
+//! ```no_run
+//! use record_sync::store::{MemoryStore, contract};
+//!
+//! #[tokio::test(start_paused = true)]
+//! async fn my_store_keeps_the_contract() {
+//!     // Your store, empty: here the crate's own, for the example.
+//!     contract::check(&MemoryStore::new()).await;
+//! }
+//! ```
+//!
+//! Run it on paused tokio time, with the store's lease clock on tokio's
+//! time too (`SqliteStore::with_clock(TokioClock::starting_at(..))`):
+//! leases expire on the store's clock, and the suite waits them out. A
+//! broken rule panics with the step that broke.
 #![allow(clippy::unwrap_used)]
 
 use econsult_model::{EConsultId, Status, samples};
@@ -32,8 +49,12 @@ fn intent(econsult: &EConsultId, items: &[&str], created_ms: i64) -> Intent {
     }
 }
 
-/// Runs the contract against an empty store.
-pub(crate) async fn check(store: &dyn SyncStore) {
+/// Runs the whole contract against `store`, which must be empty: loads
+/// and changes of eConsults, intents journalled and finished, saved items,
+/// and leases as fences (taking, renewing, releasing, expiry by the
+/// store's clock, and every fenced write refused for a lost generation).
+/// Panics at the first rule broken.
+pub async fn check(store: &dyn SyncStore) {
     let tracked = tracked();
     let id = tracked.econsult.id.clone();
     let other = EConsultId::new("EC-OTHER").unwrap();

@@ -21,12 +21,12 @@ use crate::SyncError;
 /// clock, so changing the PC's time changes nothing.
 ///
 /// ```
-/// use record_sync::{MemoryStore, SyncStore};
+/// use record_sync::store::{MemoryStore, SyncStore};
 ///
 /// # tokio_test_block_on(async {
 /// let store = MemoryStore::new();
 /// assert!(store.with_work().await?.is_empty());
-/// # Ok::<(), record_sync::StoreError>(()) });
+/// # Ok::<(), record_sync::store::StoreError>(()) });
 /// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
 /// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
 /// # }

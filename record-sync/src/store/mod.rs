@@ -191,7 +191,7 @@ impl Tracked {
 ///
 /// ```
 /// use econsult_model::EConsultId;
-/// use record_sync::LeaseToken;
+/// use record_sync::store::LeaseToken;
 ///
 /// let token = LeaseToken::new(EConsultId::new("EC-1")?, "pc-1#7f3a", 4);
 /// assert_eq!(token.generation, 4);
@@ -357,5 +357,6 @@ pub trait SyncStore: Send + Sync + fmt::Debug {
     async fn release_lease(&self, lease: &LeaseToken) -> Result<(), StoreError>;
 }
 
-#[cfg(test)]
-pub(crate) mod contract;
+#[cfg(any(test, feature = "store-tests"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "store-tests")))]
+pub mod contract;

@@ -72,10 +72,10 @@ const MIGRATIONS: &[&str] = &[
 /// sharing the file reads the same one.
 ///
 /// ```no_run
-/// use record_sync::SqliteStore;
+/// use record_sync::store::SqliteStore;
 ///
 /// let store = SqliteStore::open("C:/ProgramData/Acme/econsult-journal.sqlite3")?;
-/// # Ok::<(), record_sync::StoreError>(())
+/// # Ok::<(), record_sync::store::StoreError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct SqliteStore {

@@ -29,10 +29,8 @@ use std::time::Duration;
 
 use chrono::{NaiveDateTime, TimeDelta};
 use econsult_model::{Channel, EConsult, EConsultId};
-use record_sync::{
-    Clock, Engine, MemoryStore, PlanConfig, SaveState, SqliteStore, StoreError, SyncError,
-    TokioClock,
-};
+use record_sync::store::{MemoryStore, SqliteStore, StoreError};
+use record_sync::{Clock, Engine, PlanConfig, SaveState, SyncError, TokioClock};
 use support::*;
 use systmone_client::client::{
     Answered, CallOptions, Client, Error as ClientError, Priority, SystmOneApi,

@@ -27,9 +27,9 @@ use chrono::TimeDelta;
 use econsult_model::{Channel, EConsult, EConsultId, Status};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt as _, SeedableRng as _};
-use record_sync::{
-    Engine, ItemKey, SaveState, SqliteStore, SyncError, SyncStore as _, TokioClock, TransitionError,
-};
+use record_sync::store::SqliteStore;
+use record_sync::store::SyncStore as _;
+use record_sync::{Engine, ItemKey, SaveState, SyncError, TokioClock, TransitionError};
 use support::*;
 use systmone_client::mock::{Fault, FaultRule, Organisation, Origin};
 use systmone_client::proto::{AnyRequest, GetPatientRecord, UpdatePatientRecord};

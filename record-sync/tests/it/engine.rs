@@ -8,9 +8,8 @@ use crate::support;
 use econsult_model::{Channel, Status};
 use std::sync::Arc;
 
-use record_sync::{
-    Engine, FailureCause, ItemKey, MemoryStore, PatientId, SaveKind, SaveState, SyncError,
-};
+use record_sync::store::MemoryStore;
+use record_sync::{Engine, FailureCause, ItemKey, PatientId, SaveKind, SaveState, SyncError};
 use support::*;
 use systmone_client::client::{Priority, SystmOneApi};
 use systmone_client::mock::{Fault, FaultRule};

@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use econsult_model::{Channel, EConsult, Status};
-use record_sync::{Engine, SaveState, StoreError};
+use record_sync::store::StoreError;
+use record_sync::{Engine, SaveState};
 use support::*;
 use systmone_client::mock::{Fault, FaultRule};
 use systmone_client::proto::{GetPatientRecord, UpdatePatientRecord};

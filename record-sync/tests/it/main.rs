@@ -12,3 +12,4 @@ mod chaos;
 mod engine;
 mod faults;
 mod promise;
+mod store_contract;

@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 use econsult_model::{Channel, EConsult};
-use record_sync::{
-    Engine, FailureCause, MemoryStore, SaveState, SyncError, SyncStore as _, TokioClock,
-};
+use record_sync::store::MemoryStore;
+use record_sync::store::SyncStore as _;
+use record_sync::{Engine, FailureCause, SaveState, SyncError, TokioClock};
 use support::*;
 use systmone_client::mock::{Fault, FaultRule, Organisation};
 use systmone_client::proto::{Event, GetPatientRecord, UpdatePatientRecord};

@@ -11,10 +11,13 @@ use chrono::{NaiveDateTime, TimeDelta};
 use econsult_model::{
     Activity, ActivityId, ActivityLog, Channel, Direction, EConsult, EConsultId, Message, samples,
 };
+use record_sync::store::{
+    Change, Intent, IntentKey, Lease, LeaseToken, MemoryStore, SavedItem, SqliteStore, StoreError,
+    SyncStore, Tracked,
+};
 use record_sync::{
-    Change, Engine, EngineBuilder, EngineConfig, Intent, IntentKey, ItemKey, Lease, LeaseToken,
-    MemoryStore, PatientId, RetryPolicy, SavedItem, SqliteStore, StoreError, SyncError, SyncStore,
-    TokioClock, Tracked, is_record_content,
+    Engine, EngineBuilder, EngineConfig, ItemKey, PatientId, RetryPolicy, SyncError, TokioClock,
+    is_record_content,
 };
 use systmone_client::client::{Client, ThrottlePolicy};
 use systmone_client::mock::{MockSystmOne, Organisation, Origin, PatientSeed, ThrottleConfig};
