@@ -3,13 +3,14 @@
 //! local date-time that reconciliation reads the record's entries by.
 
 use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{NaiveDateTime, TimeDelta};
 
 /// The engine's clock.
 pub trait Clock: Send + Sync + fmt::Debug {
-    /// Milliseconds since the Unix epoch (lease expiry, journal times).
-    fn now_ms(&self) -> i64;
+    /// The wall-clock time now (lease expiry, the order of journal entries).
+    fn now(&self) -> SystemTime;
     /// The local date-time of the PC SystmOne runs on (SystmOne's "today").
     fn local_now(&self) -> NaiveDateTime;
 }
@@ -19,8 +20,8 @@ pub trait Clock: Send + Sync + fmt::Debug {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    fn now_ms(&self) -> i64 {
-        chrono::Utc::now().timestamp_millis()
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
     }
 
     fn local_now(&self) -> NaiveDateTime {
@@ -58,7 +59,7 @@ impl TokioClock {
         }
     }
 
-    fn now(&self) -> NaiveDateTime {
+    fn now_local(&self) -> NaiveDateTime {
         let elapsed = TimeDelta::from_std(self.started.elapsed()).unwrap_or(TimeDelta::MAX);
         self.started_at
             .checked_add_signed(elapsed)
@@ -67,11 +68,14 @@ impl TokioClock {
 }
 
 impl Clock for TokioClock {
-    fn now_ms(&self) -> i64 {
-        self.now().and_utc().timestamp_millis()
+    /// The local time read as UTC: one instant per moment, which is all
+    /// leases and ordering need.
+    fn now(&self) -> SystemTime {
+        let millis = self.now_local().and_utc().timestamp_millis();
+        UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or(0))
     }
 
     fn local_now(&self) -> NaiveDateTime {
-        self.now()
+        self.now_local()
     }
 }

@@ -162,6 +162,15 @@ struct Refusal {
 }
 
 /// What a reconciling read settled.
+/// What one reconciling read came to.
+enum Reading {
+    /// The record was read.
+    Read(Reconciled),
+    /// The record could not be read: every intent stays open, and the save
+    /// is retried (or fails) with this.
+    Unread(Retry),
+}
+
 struct Reconciled {
     /// Items found and journalled as saved.
     found: usize,
@@ -417,17 +426,19 @@ impl Worker {
                 }
             };
             match self.reconcile(&open, connection).await? {
-                Ok(Reconciled {
+                Reading::Read(Reconciled {
                     waiting: None,
                     refused: None,
                     ..
                 }) => {}
-                Ok(Reconciled {
+                Reading::Read(Reconciled {
                     waiting: Some(retry),
                     ..
                 })
-                | Err(retry) => return self.record_failure(id, retry, None, requests_seen).await,
-                Ok(Reconciled {
+                | Reading::Unread(retry) => {
+                    return self.record_failure(id, retry, None, requests_seen).await;
+                }
+                Reading::Read(Reconciled {
                     refused: Some(refusal),
                     ..
                 }) => {
@@ -644,7 +655,7 @@ impl Worker {
             items: call.items(),
             files: files.clone(),
             sent_at: self.clock.local_now(),
-            created_ms: self.clock.now_ms(),
+            created: self.clock.now(),
         };
         self.store.begin_intent(&intent, self.fence()?).await?;
         if let Err(error) = self.spool.write(&mut call, &files).await {
@@ -748,8 +759,8 @@ impl Worker {
             .reconcile(std::slice::from_ref(&intent), connection)
             .await?
         {
-            Ok(reconciled) => reconciled,
-            Err(retry) => return Ok(Sent::Failed(retry)),
+            Reading::Read(reconciled) => reconciled,
+            Reading::Unread(retry) => return Ok(Sent::Failed(retry)),
         };
         attempt.items += reconciled.found;
         Ok(match reconciled.waiting {
@@ -792,19 +803,20 @@ impl Worker {
     /// (and the rest sent again) only if a read [`EngineConfig::settle`]
     /// earlier missed them too, else it stays open and `waiting` says when
     /// to look again. A read of a record open in SystmOne resolves
-    /// nothing: what it shows may not be committed. `Err` when the record
-    /// could not be read: the intents stay open. All the intents are of one
+    /// nothing: what it shows may not be committed. [`Reading::Unread`]
+    /// when the record could not be read: the intents stay open. An `Err`
+    /// is the journal failing. All the intents are of one
     /// eConsult, so of one patient (the link cannot change while any is
     /// open).
     async fn reconcile(
         &mut self,
         intents: &[Intent],
         connection: ConnectionId,
-    ) -> Result<Result<Reconciled, Retry>, SyncError> {
+    ) -> Result<Reading, SyncError> {
         let (Some(first), Some(sent_at)) =
             (intents.first(), intents.iter().map(|i| i.sent_at).min())
         else {
-            return Ok(Ok(Reconciled {
+            return Ok(Reading::Read(Reconciled {
                 found: 0,
                 refused: None,
                 waiting: None,
@@ -832,7 +844,7 @@ impl Worker {
                 } else {
                     read.cause
                 };
-                return Ok(Err(SaveFailure::new(
+                return Ok(Reading::Unread(SaveFailure::new(
                     cause,
                     read.retryable,
                     format!(
@@ -845,7 +857,7 @@ impl Worker {
         };
         if record.record_state == Some(RecordState::Open) {
             info!(econsult = %first.econsult, "the record is open in SystmOne; what it shows may not be committed, so nothing is concluded yet");
-            return Ok(Ok(Reconciled {
+            return Ok(Reading::Read(Reconciled {
                 found: 0,
                 refused: None,
                 waiting: Some(Retry {
@@ -900,7 +912,7 @@ impl Worker {
             );
             total += landed.len();
         }
-        Ok(Ok(Reconciled {
+        Ok(Reading::Read(Reconciled {
             found: total,
             refused,
             waiting: wait.map(|after| Retry {

@@ -37,7 +37,7 @@ fn tracked() -> Tracked {
     }
 }
 
-fn intent(econsult: &EConsultId, items: &[&str], created_ms: i64) -> Intent {
+fn intent(econsult: &EConsultId, items: &[&str], created_ms: u64) -> Intent {
     Intent {
         key: IntentKey::generate(),
         econsult: econsult.clone(),
@@ -45,7 +45,7 @@ fn intent(econsult: &EConsultId, items: &[&str], created_ms: i64) -> Intent {
         items: items.iter().map(|i| i.parse().unwrap()).collect(),
         files: vec![PathBuf::from("/spool/a-0.pdf")],
         sent_at: "2031-05-14T23:59:30".parse().unwrap(),
-        created_ms,
+        created: std::time::UNIX_EPOCH + Duration::from_millis(created_ms),
     }
 }
 

@@ -153,7 +153,7 @@ impl SyncStore for MemoryStore {
             })
             .map(|(intent, _)| intent.clone())
             .collect();
-        open.sort_by_key(|i| i.created_ms);
+        open.sort_by_key(|i| i.created);
         Ok(open)
     }
 

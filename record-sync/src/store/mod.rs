@@ -43,7 +43,7 @@ mod sqlite;
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use econsult_model::{EConsult, EConsultId};
@@ -131,9 +131,9 @@ pub struct Intent {
     /// The local date-time of the PC SystmOne runs on when it was sent:
     /// reconciliation reads the record's entries around this date.
     pub sent_at: NaiveDateTime,
-    /// When it was journalled (milliseconds since the Unix epoch, by the
-    /// engine's clock; used only to keep intents in order).
-    pub created_ms: i64,
+    /// When it was journalled, by the engine's clock (used only to keep
+    /// intents in order).
+    pub created: SystemTime,
 }
 
 impl Intent {

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use econsult_model::EConsultId;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
@@ -321,6 +321,16 @@ fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
+/// A time as the journal stores it: milliseconds since the Unix epoch.
+fn epoch_millis(time: SystemTime) -> i64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, millis)
+}
+
+/// A time the journal stored as milliseconds since the Unix epoch.
+fn from_epoch_millis(millis: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or(0))
+}
+
 fn read_intent(row: &rusqlite::Row<'_>) -> rusqlite::Result<[String; 6]> {
     Ok([
         row.get(0)?,
@@ -345,7 +355,7 @@ fn intent_from(columns: [String; 6], created_ms: i64) -> Result<Intent, StoreErr
         sent_at: sent_at
             .parse()
             .map_err(|e| StoreError::new(format!("the journal's time {sent_at:?}: {e}")))?,
-        created_ms,
+        created: from_epoch_millis(created_ms),
     })
 }
 
@@ -412,7 +422,7 @@ impl SyncStore for SqliteStore {
                     json(&intent.items)?,
                     json(&intent.files)?,
                     intent.sent_on().to_string(),
-                    intent.created_ms,
+                    epoch_millis(intent.created),
                     intent.sent_at.format("%Y-%m-%dT%H:%M:%S%.f").to_string(),
                 ],
             )
@@ -550,7 +560,7 @@ impl SyncStore for SqliteStore {
         let clock = Arc::clone(&self.clock);
         self.run_store(move |c| {
             let tx = immediate(c, "could not start taking a lease")?;
-            let now_ms = clock.now_ms();
+            let now_ms = epoch_millis(clock.now());
             let expires_ms = now_ms.saturating_add(millis(ttl));
             let row: Option<(String, i64, i64)> = tx
                 .query_row(
@@ -596,7 +606,7 @@ impl SyncStore for SqliteStore {
                 "UPDATE leases SET expires_ms = ?2 WHERE econsult = ?1",
                 params![
                     lease.econsult.as_str(),
-                    clock.now_ms().saturating_add(millis(ttl))
+                    epoch_millis(clock.now()).saturating_add(millis(ttl))
                 ],
             )
             .map_err(sql_error("could not renew a lease"))?;

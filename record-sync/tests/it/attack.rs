@@ -253,8 +253,9 @@ impl SteppedClock {
 }
 
 impl Clock for SteppedClock {
-    fn now_ms(&self) -> i64 {
-        self.base.now_ms() + self.step_ms.load(Ordering::SeqCst)
+    fn now(&self) -> std::time::SystemTime {
+        let step = u64::try_from(self.step_ms.load(Ordering::SeqCst)).unwrap_or(0);
+        self.base.now() + Duration::from_millis(step)
     }
     fn local_now(&self) -> NaiveDateTime {
         self.base.local_now() + TimeDelta::milliseconds(self.step_ms.load(Ordering::SeqCst))
