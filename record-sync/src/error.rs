@@ -60,4 +60,11 @@ pub enum SyncError {
     /// The engine's settings cannot keep its promise.
     #[error("the save engine is not configured correctly: {0}")]
     Configuration(String),
+    /// One of the engine's own tasks failed (it panicked or was
+    /// cancelled): a bug in this crate, not the journal or SystmOne.
+    /// Nothing was sent for the save it was working on.
+    #[error(
+        "the save engine failed internally ({0}); nothing was sent for this save: please report it with the logs"
+    )]
+    Internal(String),
 }

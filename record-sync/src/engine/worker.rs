@@ -307,6 +307,10 @@ impl Worker {
                 self.lease = None;
                 return Next::RetryIn(self.config.lease_ttl);
             }
+            Err(error @ SyncError::Internal(_)) => {
+                warn!(econsult = %id, %error, "an engine task failed during a save; it is tried again");
+                Next::RetryIn(self.config.retry.initial)
+            }
             Err(error) => {
                 warn!(econsult = %id, %error, "the journal failed during a save");
                 Next::RetryIn(self.config.retry.initial)
@@ -603,9 +607,7 @@ impl Worker {
         let (econsult, config) = (tracked.econsult.clone(), self.config.plan.clone());
         let planned = tokio::task::spawn_blocking(move || plan_save(&econsult, &saved, &config))
             .await
-            .map_err(|e| {
-                SyncError::Store(StoreError::new(format!("the planning task failed: {e}")))
-            })?;
+            .map_err(|e| SyncError::Internal(format!("the planning task failed: {e}")))?;
         let plan = match planned {
             Ok(plan) => plan,
             Err(error) => {
