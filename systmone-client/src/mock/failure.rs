@@ -165,6 +165,15 @@ impl Failure {
         Self::temporary("SystmOne is temporarily unable to process the request; try again later")
     }
 
+    /// The mock's own handler failed (it panicked): a bug in the mock, not
+    /// a fault a test injected, and said so, so that a test does not take
+    /// it for SystmOne refusing.
+    pub(crate) fn mock_bug(what: &str) -> Self {
+        Self::permanent(format!(
+            "the mock SystmOne failed internally ({what}); this is a bug in the mock, not an injected fault: please report it"
+        ))
+    }
+
     /// An injected permanent failure.
     pub(crate) fn injected_permanent() -> Self {
         Self::permanent("SystmOne could not process the request")

@@ -657,7 +657,10 @@ async fn run_handler(
             handle(&shared, &caller, &request_uid, &parameters, &work)
         })
         .await
-        .unwrap_or_else(|_| Err(Failure::injected_permanent()))
+        .unwrap_or_else(|error| {
+            tracing::error!(%error, "the mock's handler failed: a bug in the mock");
+            Err(Failure::mock_bug(&error.to_string()))
+        })
     } else {
         handle(shared, &caller, request_uid, &parameters, &work)
     }
