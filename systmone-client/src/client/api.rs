@@ -17,8 +17,15 @@ use crate::proto::*;
 /// [`SystmOneApi`] trait with the same methods (the `_with` ones required,
 /// the plain ones provided); and its impl for `Client`. `macro_rules!`
 /// cannot make an identifier, so each entry names both methods.
+/// The client's part of the table of function facts
+/// (`proto::function_table!`): a typed method and a `_with` method per
+/// function on [`Client`], and [`SystmOneApi`] with its forwarding impls.
 macro_rules! typed_calls {
-    ($( $(#[$doc:meta])* $method:ident, $with:ident ($request:ident) -> $response:ident; )*) => {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident : $request:ident => $response:ident = $wire:literal $(| $alias:literal)*
+            { resend: $resend:literal, throttle: $subject:ident, files: $files:literal, call: $method:ident / $with:ident }
+    ),* $(,)?) => {
         impl Client {
             $(
                 $(#[$doc])*
@@ -155,46 +162,4 @@ macro_rules! typed_calls {
     };
 }
 
-typed_calls! {
-    /// `GetFunctions`: the functions this SystmOne offers (§9.1).
-    get_functions, get_functions_with(GetFunctions) -> GetFunctionsResponse;
-    /// `GetOrganisationMetaData`: the practice, its sites and staff (§9.2).
-    get_organisation_metadata, get_organisation_metadata_with(GetOrganisationMetaData) -> GetOrganisationMetaDataResponse;
-    /// `GetCurrentActivity`: what the SystmOne user is doing (§9.3).
-    get_current_activity, get_current_activity_with(GetCurrentActivity) -> GetCurrentActivityResponse;
-    /// `GetCurrentSelection`: the patient or item selected on screen (§9.4).
-    get_current_selection, get_current_selection_with(GetCurrentSelection) -> GetCurrentSelectionResponse;
-    /// `PatientSearch`: patients matching at least two criteria (§9.5).
-    patient_search, patient_search_with(PatientSearch) -> PatientSearchResponse;
-    /// `GetPatientRecord`: a patient's record or part of it (§9.6). Unless
-    /// its filter asks only for demographics or only for today's entries,
-    /// it is held to one per 30 seconds, and waits for
-    /// [`Timeouts::full_record`].
-    get_patient_record, get_patient_record_with(GetPatientRecord) -> GetPatientRecordResponse;
-    /// `UpdatePatientRecord`: adds to or changes a record (§9.7). Never
-    /// resent by the client: on [`Outcome::Unknown`], look in the record.
-    update_patient_record, update_patient_record_with(UpdatePatientRecord) -> UpdatePatientRecordResponse;
-    /// `GetDocument`: writes a stored document to a directory (§9.8).
-    get_document, get_document_with(GetDocument) -> GetDocumentResponse;
-    /// `DeletePatientRecord`: deletes items this software added (§9.9).
-    /// Never resent by the client.
-    delete_patient_record, delete_patient_record_with(DeletePatientRecord) -> DeletePatientRecordResponse;
-    /// `GetAppointmentSlots`: free and booked slots (§9.10).
-    get_appointment_slots, get_appointment_slots_with(GetAppointmentSlots) -> GetAppointmentSlotsResponse;
-    /// `GetDiary`: a diary's appointments (§9.11).
-    get_diary, get_diary_with(GetDiary) -> GetDiaryResponse;
-    /// `ExitClient`: closes (or restarts) SystmOne on this PC (§9.12).
-    /// Never resent by the client.
-    exit_client, exit_client_with(ExitClient) -> ExitClientResponse;
-    /// `DataExtract`: writes a configured extract's files (§9.13).
-    data_extract, data_extract_with(DataExtract) -> DataExtractResponse;
-    /// `LaunchFunctionality`: opens a SystmOne screen for the user (§9.14).
-    /// Never resent by the client.
-    launch_functionality, launch_functionality_with(LaunchFunctionality) -> LaunchFunctionalityResponse;
-    /// `GetXSDFiles`: the interface's schemas (§9.15).
-    get_xsd_files, get_xsd_files_with(GetXsdFiles) -> GetXsdFilesResponse;
-    /// `GetReferenceData`: a reference list such as letter types (§9.16).
-    get_reference_data, get_reference_data_with(GetReferenceData) -> GetReferenceDataResponse;
-    /// `IsPatientRetrieved`: whether a record is open in SystmOne (§9.17).
-    is_patient_retrieved, is_patient_retrieved_with(IsPatientRetrieved) -> IsPatientRetrievedResponse;
-}
+crate::proto::function_table!(typed_calls);

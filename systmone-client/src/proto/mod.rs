@@ -76,6 +76,9 @@ pub use xml::{DecodeError, DecodeErrorKind, EncodeError, EncodeOptions, NhsNumbe
 // Splitting a byte stream into documents.
 pub use framing::{DEFAULT_MAX_DEPTH, DEFAULT_MAX_DOCUMENT_LEN, DocumentCodec, FrameError};
 
+/// The one table of function facts, for the client's typed methods.
+#[cfg(feature = "client")]
+pub(crate) use functions::function_table;
 /// What the client's throttle needs to know of a request, from the table
 /// of function facts (crate-private: it also seals `Function`).
 #[cfg(feature = "client")]

@@ -210,14 +210,7 @@ pub(crate) fn handle(
 /// Whether a request reads or writes files, so the server runs it off the
 /// async threads.
 pub(crate) fn touches_files(request: &AnyRequest) -> bool {
-    matches!(
-        request,
-        AnyRequest::UpdatePatientRecord(_)
-            | AnyRequest::GetDocument(_)
-            | AnyRequest::DataExtract(_)
-            | AnyRequest::GetXsdFiles(_)
-            | AnyRequest::LaunchFunctionality(_)
-    )
+    request.uses_files()
 }
 
 /// The largest file the mock reads in for a letter or attachment.

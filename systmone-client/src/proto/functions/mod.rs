@@ -88,17 +88,13 @@ pub(crate) mod sealed {
     }
 }
 
-/// The one table of function facts: for each function, its `AnyRequest`
-/// variant, request and response types, wire name (and accepted aliases),
-/// whether it is safe to resend, and what the throttle counts it as
-/// (`function`, or `record`: a `GetPatientRecord`, judged by its filter).
-/// Everything else (the `Function` impls, `AnyRequest`/`AnyResponse`,
-/// `FUNCTION_NAMES`, name lookup, the client's typed calls, the mock's
-/// dispatch by `AnyRequest`) derives from it.
+/// The codec's part of [`function_table`]: the `Function` impls,
+/// `AnyRequest`/`AnyResponse`, `FUNCTION_NAMES` and name lookup.
 macro_rules! functions {
     ($(
+        $(#[$doc:meta])*
         $variant:ident : $request:ident => $response:ident = $wire:literal $(| $alias:literal)*
-            { resend: $resend:literal, throttle: $subject:ident }
+            { resend: $resend:literal, throttle: $subject:ident, files: $files:literal, call: $method:ident / $with:ident }
     ),* $(,)?) => {
         $(
             impl sealed::Sealed for $request {
@@ -162,6 +158,16 @@ macro_rules! functions {
         }
 
         impl AnyRequest {
+            /// Whether the function reads or writes files on the PC
+            /// (attachments, documents, extracts, schemas, a file to open):
+            /// the mock handles those off the async threads.
+            #[cfg(feature = "mock")]
+            pub(crate) fn uses_files(&self) -> bool {
+                match self {
+                    $( AnyRequest::$variant(_) => $files, )*
+                }
+            }
+
             /// The function's canonical wire name.
             pub fn function_name(&self) -> &'static str {
                 match self {
@@ -248,39 +254,81 @@ macro_rules! functions {
     (@record_filter record $request:ident) => { Some($request.filter.clone()) };
 }
 
-functions! {
-    GetFunctions: GetFunctions => GetFunctionsResponse = "GetFunctions"
-        { resend: true, throttle: function },
-    GetOrganisationMetaData: GetOrganisationMetaData => GetOrganisationMetaDataResponse = "GetOrganisationMetaData"
-        { resend: true, throttle: function },
-    GetCurrentActivity: GetCurrentActivity => GetCurrentActivityResponse = "GetCurrentActivity"
-        { resend: true, throttle: function },
-    GetCurrentSelection: GetCurrentSelection => GetCurrentSelectionResponse = "GetCurrentSelection"
-        { resend: true, throttle: function },
-    PatientSearch: PatientSearch => PatientSearchResponse = "PatientSearch"
-        { resend: true, throttle: function },
-    GetPatientRecord: GetPatientRecord => GetPatientRecordResponse = "GetPatientRecord"
-        { resend: true, throttle: record },
-    UpdatePatientRecord: UpdatePatientRecord => UpdatePatientRecordResponse = "UpdatePatientRecord"
-        { resend: false, throttle: function },
-    GetDocument: GetDocument => GetDocumentResponse = "GetDocument"
-        { resend: true, throttle: function },
-    DeletePatientRecord: DeletePatientRecord => DeletePatientRecordResponse = "DeletePatientRecord" | "DeleteFromPatientRecord"
-        { resend: false, throttle: function },
-    GetAppointmentSlots: GetAppointmentSlots => GetAppointmentSlotsResponse = "GetAppointmentSlots"
-        { resend: true, throttle: function },
-    GetDiary: GetDiary => GetDiaryResponse = "GetDiary"
-        { resend: true, throttle: function },
-    ExitClient: ExitClient => ExitClientResponse = "ExitClient"
-        { resend: false, throttle: function },
-    DataExtract: DataExtract => DataExtractResponse = "DataExtract"
-        { resend: true, throttle: function },
-    LaunchFunctionality: LaunchFunctionality => LaunchFunctionalityResponse = "LaunchFunctionality"
-        { resend: false, throttle: function },
-    GetXsdFiles: GetXsdFiles => GetXsdFilesResponse = "GetXSDFiles"
-        { resend: true, throttle: function },
-    GetReferenceData: GetReferenceData => GetReferenceDataResponse = "GetReferenceData"
-        { resend: true, throttle: function },
-    IsPatientRetrieved: IsPatientRetrieved => IsPatientRetrievedResponse = "IsPatientRetrieved"
-        { resend: true, throttle: function },
+/// The one table of function facts, handed to `$callback`: for each
+/// function, its docs, its `AnyRequest` variant, request and response types,
+/// wire name (and accepted aliases), whether it is safe to resend, what the
+/// throttle counts it as (`function`, or `record`: a `GetPatientRecord`,
+/// judged by its filter), whether it uses files on the PC, and the client's
+/// method names. Everything else
+/// derives from it: the `Function` impls, `AnyRequest` and `AnyResponse`,
+/// `FUNCTION_NAMES`, name lookup (`functions!` here), and the client's typed
+/// methods and `SystmOneApi` (`typed_calls!` in `client::api`). See
+/// ARCHITECTURE.md, "How to add a function".
+macro_rules! function_table {
+    ($callback:ident) => {
+        $callback! {
+            /// `GetFunctions`: the functions this SystmOne offers (§9.1).
+            GetFunctions: GetFunctions => GetFunctionsResponse = "GetFunctions"
+                { resend: true, throttle: function, files: false, call: get_functions / get_functions_with },
+            /// `GetOrganisationMetaData`: the practice, its sites and staff (§9.2).
+            GetOrganisationMetaData: GetOrganisationMetaData => GetOrganisationMetaDataResponse = "GetOrganisationMetaData"
+                { resend: true, throttle: function, files: false, call: get_organisation_metadata / get_organisation_metadata_with },
+            /// `GetCurrentActivity`: what the SystmOne user is doing (§9.3).
+            GetCurrentActivity: GetCurrentActivity => GetCurrentActivityResponse = "GetCurrentActivity"
+                { resend: true, throttle: function, files: false, call: get_current_activity / get_current_activity_with },
+            /// `GetCurrentSelection`: the patient or item selected on screen (§9.4).
+            GetCurrentSelection: GetCurrentSelection => GetCurrentSelectionResponse = "GetCurrentSelection"
+                { resend: true, throttle: function, files: false, call: get_current_selection / get_current_selection_with },
+            /// `PatientSearch`: patients matching at least two criteria (§9.5).
+            PatientSearch: PatientSearch => PatientSearchResponse = "PatientSearch"
+                { resend: true, throttle: function, files: false, call: patient_search / patient_search_with },
+            /// `GetPatientRecord`: a patient's record or part of it (§9.6). Unless
+            /// its filter asks only for demographics or only for today's entries,
+            /// it is held to one per 30 seconds, and waits for
+            /// [`Timeouts::full_record`].
+            GetPatientRecord: GetPatientRecord => GetPatientRecordResponse = "GetPatientRecord"
+                { resend: true, throttle: record, files: false, call: get_patient_record / get_patient_record_with },
+            /// `UpdatePatientRecord`: adds to or changes a record (§9.7). Never
+            /// resent by the client: on [`Outcome::Unknown`], look in the record.
+            UpdatePatientRecord: UpdatePatientRecord => UpdatePatientRecordResponse = "UpdatePatientRecord"
+                { resend: false, throttle: function, files: true, call: update_patient_record / update_patient_record_with },
+            /// `GetDocument`: writes a stored document to a directory (§9.8).
+            GetDocument: GetDocument => GetDocumentResponse = "GetDocument"
+                { resend: true, throttle: function, files: true, call: get_document / get_document_with },
+            /// `DeletePatientRecord`: deletes items this software added (§9.9).
+            /// Never resent by the client.
+            DeletePatientRecord: DeletePatientRecord => DeletePatientRecordResponse = "DeletePatientRecord" | "DeleteFromPatientRecord"
+                { resend: false, throttle: function, files: false, call: delete_patient_record / delete_patient_record_with },
+            /// `GetAppointmentSlots`: free and booked slots (§9.10).
+            GetAppointmentSlots: GetAppointmentSlots => GetAppointmentSlotsResponse = "GetAppointmentSlots"
+                { resend: true, throttle: function, files: false, call: get_appointment_slots / get_appointment_slots_with },
+            /// `GetDiary`: a diary's appointments (§9.11).
+            GetDiary: GetDiary => GetDiaryResponse = "GetDiary"
+                { resend: true, throttle: function, files: false, call: get_diary / get_diary_with },
+            /// `ExitClient`: closes (or restarts) SystmOne on this PC (§9.12).
+            /// Never resent by the client.
+            ExitClient: ExitClient => ExitClientResponse = "ExitClient"
+                { resend: false, throttle: function, files: false, call: exit_client / exit_client_with },
+            /// `DataExtract`: writes a configured extract's files (§9.13).
+            DataExtract: DataExtract => DataExtractResponse = "DataExtract"
+                { resend: true, throttle: function, files: true, call: data_extract / data_extract_with },
+            /// `LaunchFunctionality`: opens a SystmOne screen for the user (§9.14).
+            /// Never resent by the client.
+            LaunchFunctionality: LaunchFunctionality => LaunchFunctionalityResponse = "LaunchFunctionality"
+                { resend: false, throttle: function, files: true, call: launch_functionality / launch_functionality_with },
+            /// `GetXSDFiles`: the interface's schemas (§9.15).
+            GetXsdFiles: GetXsdFiles => GetXsdFilesResponse = "GetXSDFiles"
+                { resend: true, throttle: function, files: true, call: get_xsd_files / get_xsd_files_with },
+            /// `GetReferenceData`: a reference list such as letter types (§9.16).
+            GetReferenceData: GetReferenceData => GetReferenceDataResponse = "GetReferenceData"
+                { resend: true, throttle: function, files: false, call: get_reference_data / get_reference_data_with },
+            /// `IsPatientRetrieved`: whether a record is open in SystmOne (§9.17).
+            IsPatientRetrieved: IsPatientRetrieved => IsPatientRetrievedResponse = "IsPatientRetrieved"
+                { resend: true, throttle: function, files: false, call: is_patient_retrieved / is_patient_retrieved_with },
+        }
+    };
 }
+#[cfg(feature = "client")]
+pub(crate) use function_table;
+
+function_table!(functions);
