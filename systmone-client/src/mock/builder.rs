@@ -269,7 +269,7 @@ impl MockBuilder {
     /// appointments, visits and tasks. Inspection
     /// ([`MockSystmOne::record`], [`MockSystmOne::journal`]) shows
     /// everything at once. Default zero: reads see every write straight
-    /// away. Change it while running with
+    /// away. RecordChange it while running with
     /// [`MockSystmOne::set_read_lag`].
     pub fn read_lag(mut self, lag: Duration) -> Self {
         self.read_lag = lag;

@@ -22,7 +22,7 @@ pub struct ReceivedRequest {
     /// Why it could not be decoded, when it could not.
     pub decode_error: Option<String>,
     /// What the mock did with it.
-    pub outcome: Outcome,
+    pub outcome: RequestOutcome,
 }
 
 impl ReceivedRequest {
@@ -37,7 +37,7 @@ impl ReceivedRequest {
 /// What became of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Outcome {
+pub enum RequestOutcome {
     /// Processed and answered.
     Answered,
     /// Answered with an error response.
@@ -65,7 +65,7 @@ pub struct JournalEntry {
     /// The patient's Strategic Reporting identifier.
     pub patient: u64,
     /// What changed.
-    pub change: Change,
+    pub change: RecordChange,
     /// `false` while the change sits in a record left open in SystmOne and
     /// the user has not saved it yet.
     pub committed: bool,
@@ -77,7 +77,7 @@ pub struct JournalEntry {
 /// A kind of change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Change {
+pub enum RecordChange {
     /// A clinical event was added.
     EventAdded(String),
     /// Demographics changed (recorded as an event with this UID).

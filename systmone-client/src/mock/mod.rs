@@ -119,7 +119,7 @@ pub use builder::{MockBuilder, MockError};
 pub use devices::{ApprovalPolicy, DeviceFileError, DeviceRecord};
 pub use faults::{Fault, FaultRule, UnknownFunction};
 pub use handlers::DeleteScope;
-pub use inspect::{Change, JournalEntry, Outcome, ReceivedRequest};
+pub use inspect::{JournalEntry, ReceivedRequest, RecordChange, RequestOutcome};
 pub use organisation::{DiarySlot, Organisation};
 pub use record::{BookedAppointment, Origin, PatientRecord, RecordEntry, StoredDocument};
 pub use seed::{PatientFileError, PatientRef, PatientSeed, load_patients, parse_patients};

@@ -8,7 +8,7 @@ use rand::RngExt as _;
 
 use super::devices::DeviceRegistry;
 use super::failure::Failure;
-use super::inspect::{Change, JournalEntry};
+use super::inspect::{JournalEntry, RecordChange};
 use super::organisation::{DiarySlot, Organisation};
 use super::record::{Origin, PatientRecord, RecordEntry};
 use super::seed::PatientSeed;
@@ -518,7 +518,7 @@ impl Practice {
         at: NaiveDateTime,
         request_uid: &str,
         patient: usize,
-        change: Change,
+        change: RecordChange,
         committed: bool,
     ) {
         let patient = self.patients[patient].sri;
@@ -542,7 +542,7 @@ impl Practice {
             for entry in self.pending_entries(sri) {
                 entry.committed = true;
             }
-            self.journal(at, "", patient, Change::UserSaved, true);
+            self.journal(at, "", patient, RecordChange::UserSaved, true);
         }
     }
 
@@ -595,7 +595,7 @@ impl Practice {
             for entry in self.pending_entries(sri) {
                 entry.discarded = true;
             }
-            self.journal(at, "", patient, Change::UserDiscarded, true);
+            self.journal(at, "", patient, RecordChange::UserDiscarded, true);
         }
     }
 

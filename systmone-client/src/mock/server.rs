@@ -16,7 +16,7 @@ use super::clock::MockClock;
 use super::failure::Failure;
 use super::faults::{Arrival, Fault, FaultScript};
 use super::handlers::{self, Aftermath, Caller, Ctx, Files, HandlerSettings};
-use super::inspect::{Outcome, ReceivedRequest};
+use super::inspect::{ReceivedRequest, RequestOutcome};
 use super::practice::Practice;
 use super::throttle::{OverRecordLimitPolicy, Refusal, Throttle};
 use crate::proto::{
@@ -293,7 +293,7 @@ fn record(
     connection: u64,
     request: Option<Request<AnyRequest>>,
     decode_error: Option<String>,
-    outcome: Outcome,
+    outcome: RequestOutcome,
 ) {
     let mut log = lock(&shared.log);
     log.requests.push(ReceivedRequest {
@@ -354,7 +354,7 @@ async fn process(shared: &Arc<Shared>, connection: u64, document: Bytes) -> Repl
                 connection,
                 None,
                 Some(error.error.to_string()),
-                Outcome::Error {
+                RequestOutcome::Error {
                     message: failure.message,
                     permanent: failure.permanent,
                 },
@@ -365,13 +365,13 @@ async fn process(shared: &Arc<Shared>, connection: u64, document: Bytes) -> Repl
     let (reply, outcome) = run(shared, &request, &logged, connection).await;
     // Error texts can name a patient's identifier: only their kind at info.
     let summary = match &outcome {
-        Outcome::Answered => "answered",
-        Outcome::Error {
+        RequestOutcome::Answered => "answered",
+        RequestOutcome::Error {
             permanent: true, ..
         } => "permanent error",
-        Outcome::Error { .. } => "temporary error",
-        Outcome::Throttled => "throttled (no response)",
-        Outcome::Faulted(_) => "injected fault",
+        RequestOutcome::Error { .. } => "temporary error",
+        RequestOutcome::Throttled => "throttled (no response)",
+        RequestOutcome::Faulted(_) => "injected fault",
     };
     tracing::info!(
         request = logged.number,
@@ -393,10 +393,10 @@ async fn run(
     request: &Request<AnyRequest>,
     logged: &Logged,
     connection: u64,
-) -> (Reply, Outcome) {
+) -> (Reply, RequestOutcome) {
     let header = &request.header;
     let answer_error = |device_id: &str, failure: Failure| {
-        let outcome = Outcome::Error {
+        let outcome = RequestOutcome::Error {
             message: failure.message.clone(),
             permanent: failure.permanent,
         };
@@ -449,7 +449,7 @@ async fn run(
                 function,
                 "throttled: not processed, no response"
             );
-            return (Reply::Nothing, Outcome::Throttled);
+            return (Reply::Nothing, RequestOutcome::Throttled);
         }
         Err(Refusal::RecordLimit(_)) => {
             return answer_error(
@@ -470,11 +470,13 @@ async fn run(
     }
     let fault = planned.fault;
     match &fault {
-        Some(Fault::NoResponse) => return (Reply::Nothing, Outcome::Faulted(Fault::NoResponse)),
+        Some(Fault::NoResponse) => {
+            return (Reply::Nothing, RequestOutcome::Faulted(Fault::NoResponse));
+        }
         Some(Fault::DropBeforeProcessing) => {
             return (
                 Reply::Close(Bytes::new()),
-                Outcome::Faulted(Fault::DropBeforeProcessing),
+                RequestOutcome::Faulted(Fault::DropBeforeProcessing),
             );
         }
         Some(Fault::TransientError) => {
@@ -566,7 +568,7 @@ async fn run(
         ));
         return (
             Reply::Close(Bytes::new()),
-            Outcome::Faulted(Fault::LandLate(after)),
+            RequestOutcome::Faulted(Fault::LandLate(after)),
         );
     }
 
@@ -598,7 +600,11 @@ async fn run(
                 },
                 body: Ok(answer),
             };
-            (encode(shared, &response), aftermath, Outcome::Answered)
+            (
+                encode(shared, &response),
+                aftermath,
+                RequestOutcome::Answered,
+            )
         }
         Err(failure) => match answer_error(&device_id, failure) {
             (Reply::Answer(bytes), outcome) => (bytes, Aftermath::None, outcome),
@@ -609,18 +615,18 @@ async fn run(
     match fault {
         Some(Fault::DropAfterProcessing) => (
             Reply::Close(Bytes::new()),
-            Outcome::Faulted(Fault::DropAfterProcessing),
+            RequestOutcome::Faulted(Fault::DropAfterProcessing),
         ),
         Some(Fault::TruncatedResponse) => {
             let half = bytes.slice(..bytes.len() / 2);
             (
                 Reply::Close(half),
-                Outcome::Faulted(Fault::TruncatedResponse),
+                RequestOutcome::Faulted(Fault::TruncatedResponse),
             )
         }
         Some(Fault::GarbageResponse) => (
             Reply::Close(Bytes::from_static(b"\x00\xff<<< this is not XML \xfe>\n")),
-            Outcome::Faulted(Fault::GarbageResponse),
+            RequestOutcome::Faulted(Fault::GarbageResponse),
         ),
         _ => match aftermath {
             Aftermath::None => (Reply::Answer(bytes), outcome),

@@ -14,7 +14,8 @@ use systmone_client::client::{
     Applies, CallOptions, ErrorKind, Limit, Priority, Reconnect, SharedThrottle, ThrottlePolicy,
 };
 use systmone_client::mock::{
-    Fault, FaultRule, MockSystmOne, Outcome, OverRatePolicy, OverRecordLimitPolicy, ThrottleConfig,
+    Fault, FaultRule, MockSystmOne, OverRatePolicy, OverRecordLimitPolicy, RequestOutcome,
+    ThrottleConfig,
 };
 use systmone_client::proto::*;
 use tokio::time::Instant;
@@ -53,7 +54,7 @@ fn assert_nothing_throttled(mock: &MockSystmOne) {
     let throttled: Vec<_> = mock
         .requests()
         .into_iter()
-        .filter(|r| r.outcome == Outcome::Throttled)
+        .filter(|r| r.outcome == RequestOutcome::Throttled)
         .map(|r| (r.number, r.function()))
         .collect();
     assert!(throttled.is_empty(), "the mock throttled {throttled:?}");

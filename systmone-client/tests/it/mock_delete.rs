@@ -7,7 +7,7 @@
 use crate::support;
 
 use support::*;
-use systmone_client::mock::{Change, DeleteScope, MockSystmOne};
+use systmone_client::mock::{DeleteScope, MockSystmOne, RecordChange};
 use systmone_client::proto::Minutes;
 use systmone_client::proto::*;
 
@@ -47,7 +47,7 @@ fn deletions(mock: &MockSystmOne) -> Vec<(&'static str, String, String)> {
     mock.journal()
         .into_iter()
         .filter_map(|e| match e.change {
-            Change::Deleted { kind, uid, reason } => Some((kind, uid, reason)),
+            RecordChange::Deleted { kind, uid, reason } => Some((kind, uid, reason)),
             _ => None,
         })
         .collect()

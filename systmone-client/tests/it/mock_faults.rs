@@ -9,7 +9,7 @@ use crate::support;
 use std::time::Duration;
 
 use support::*;
-use systmone_client::mock::{Change, Fault, FaultRule, MockSystmOne, Outcome};
+use systmone_client::mock::{Fault, FaultRule, MockSystmOne, RecordChange, RequestOutcome};
 use systmone_client::proto::*;
 use tokio::time::Instant;
 
@@ -44,11 +44,11 @@ fn written(mock: &MockSystmOne, marker: &str) -> bool {
 fn journalled(mock: &MockSystmOne) -> usize {
     mock.journal()
         .iter()
-        .filter(|e| matches!(e.change, Change::EventAdded(_)))
+        .filter(|e| matches!(e.change, RecordChange::EventAdded(_)))
         .count()
 }
 
-fn last_outcome(mock: &MockSystmOne) -> Outcome {
+fn last_outcome(mock: &MockSystmOne) -> RequestOutcome {
     mock.requests().last().unwrap().outcome.clone()
 }
 
@@ -62,7 +62,7 @@ async fn error_fault(fault: Fault, message: &str, permanent: bool) {
     assert_eq!(journalled(&mock), 0);
     assert_eq!(
         last_outcome(&mock),
-        Outcome::Error {
+        RequestOutcome::Error {
             message: message.to_owned(),
             permanent
         }
@@ -120,7 +120,10 @@ async fn no_response_leaves_the_connection_open_and_does_nothing() {
     assert!(client.silent_for(SILENCE).await);
     assert!(!written(&mock, "marker"));
     assert_eq!(journalled(&mock), 0);
-    assert_eq!(last_outcome(&mock), Outcome::Faulted(Fault::NoResponse));
+    assert_eq!(
+        last_outcome(&mock),
+        RequestOutcome::Faulted(Fault::NoResponse)
+    );
     // The same connection carries on; the retry succeeds.
     client.ok(write("marker")).await;
     assert!(written(&mock, "marker"));
@@ -138,7 +141,7 @@ async fn drop_before_processing_closes_without_writing() {
     assert_eq!(journalled(&mock), 0);
     assert_eq!(
         last_outcome(&mock),
-        Outcome::Faulted(Fault::DropBeforeProcessing)
+        RequestOutcome::Faulted(Fault::DropBeforeProcessing)
     );
     let mut again = TestClient::paired(mock.addr()).await;
     again.ok(IsPatientRetrieved::default()).await;
@@ -166,7 +169,7 @@ async fn drop_after_processing_closes_but_the_write_happened() {
     assert!(entry.committed);
     assert_eq!(
         last_outcome(&mock),
-        Outcome::Faulted(Fault::DropAfterProcessing)
+        RequestOutcome::Faulted(Fault::DropAfterProcessing)
     );
 }
 
@@ -190,7 +193,7 @@ async fn truncated_response_after_the_write() {
     assert_eq!(journalled(&mock), 1);
     assert_eq!(
         last_outcome(&mock),
-        Outcome::Faulted(Fault::TruncatedResponse)
+        RequestOutcome::Faulted(Fault::TruncatedResponse)
     );
 }
 
@@ -208,7 +211,7 @@ async fn garbage_response_after_the_write() {
     assert_eq!(journalled(&mock), 1);
     assert_eq!(
         last_outcome(&mock),
-        Outcome::Faulted(Fault::GarbageResponse)
+        RequestOutcome::Faulted(Fault::GarbageResponse)
     );
 }
 
@@ -255,7 +258,7 @@ async fn nth_request_counts_every_request() {
     let outcomes: Vec<bool> = mock
         .requests()
         .iter()
-        .map(|r| r.outcome == Outcome::Answered)
+        .map(|r| r.outcome == RequestOutcome::Answered)
         .collect();
     assert_eq!(outcomes, [true, true, false, true]);
 }
@@ -395,7 +398,10 @@ async fn land_late_closes_at_once_and_writes_later_stamped_when_it_lands() {
         "closed with no answer"
     );
     assert_eq!(start.elapsed(), Duration::ZERO, "closed at once");
-    assert_eq!(last_outcome(&mock), Outcome::Faulted(Fault::LandLate(late)));
+    assert_eq!(
+        last_outcome(&mock),
+        RequestOutcome::Faulted(Fault::LandLate(late))
+    );
     // The product gave up and tidied its spool: the mock read the file on
     // receipt.
     std::fs::remove_file(&path).unwrap();
@@ -475,7 +481,7 @@ async fn partial_commit_writes_the_first_events_and_answers_a_temporary_error() 
     assert!(mock.journal().iter().all(|e| e.committed));
     assert_eq!(
         last_outcome(&mock),
-        Outcome::Error {
+        RequestOutcome::Error {
             message: error.message.clone(),
             permanent: false
         }
@@ -495,7 +501,7 @@ async fn short_answer_writes_the_first_events_and_lists_only_their_uids() {
     assert_eq!(entry.item.narratives[0].lines, ["one"]);
     assert!(!written(&mock, "two") && !written(&mock, "three"));
     assert_eq!(journalled(&mock), 1);
-    assert_eq!(last_outcome(&mock), Outcome::Answered);
+    assert_eq!(last_outcome(&mock), RequestOutcome::Answered);
     // The rule is spent: the next write is whole.
     let whole = client.ok(write_each(&["four", "five"])).await;
     assert_eq!(whole.event_uids.len(), 2);
@@ -532,7 +538,7 @@ async fn answer_open_holds_the_write_uncommitted_until_the_user_saves_or_discard
     let added: Vec<bool> = mock
         .journal()
         .iter()
-        .filter(|e| matches!(e.change, Change::EventAdded(_)))
+        .filter(|e| matches!(e.change, RecordChange::EventAdded(_)))
         .map(|e| e.committed && !e.discarded)
         .collect();
     assert_eq!(added, [false, true]);
@@ -574,7 +580,7 @@ async fn a_stall_on_one_connection_lets_another_connections_later_request_go_fir
     assert!(
         mock.requests()
             .iter()
-            .all(|r| r.outcome == Outcome::Answered)
+            .all(|r| r.outcome == RequestOutcome::Answered)
     );
 
     // A delay, by contrast, holds the global turn: connection 2 waits.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use econsult_model::Sex as ModelSex;
 use support::*;
-use systmone_client::mock::{Change, DiarySlot, MockSystmOne};
+use systmone_client::mock::{DiarySlot, MockSystmOne, RecordChange};
 use systmone_client::proto::*;
 use systmone_client::proto::{Decimal, Minutes};
 
@@ -1361,16 +1361,16 @@ async fn update_returns_uids_for_everything_it_creates() {
             .iter()
             .all(|e| e.request_uid == uid && e.committed && e.patient == 500)
     );
-    let changes: Vec<&Change> = journal.iter().map(|e| &e.change).collect();
+    let changes: Vec<&RecordChange> = journal.iter().map(|e| &e.change).collect();
     assert_eq!(
         changes,
         [
-            &Change::DemographicsChanged(answer.event_uids[0].0.clone()),
-            &Change::EventAdded(answer.event_uids[1].0.clone()),
-            &Change::EventAdded(answer.event_uids[2].0.clone()),
-            &Change::AppointmentBooked(answer.appointment_uids[0].0.clone()),
-            &Change::VisitAdded(answer.visit_uids[0].0.clone()),
-            &Change::TaskAdded(answer.task_uids[0].0.clone()),
+            &RecordChange::DemographicsChanged(answer.event_uids[0].0.clone()),
+            &RecordChange::EventAdded(answer.event_uids[1].0.clone()),
+            &RecordChange::EventAdded(answer.event_uids[2].0.clone()),
+            &RecordChange::AppointmentBooked(answer.appointment_uids[0].0.clone()),
+            &RecordChange::VisitAdded(answer.visit_uids[0].0.clone()),
+            &RecordChange::TaskAdded(answer.task_uids[0].0.clone()),
         ]
     );
 
@@ -2044,7 +2044,7 @@ async fn leave_record_open_decision_table() {
     let last = mock.journal().last().cloned().unwrap();
     assert_eq!(
         last.change,
-        Change::EventAdded(kept.event_uids[0].0.clone())
+        RecordChange::EventAdded(kept.event_uids[0].0.clone())
     );
     assert!(!last.committed);
     // The SystmOne user sees it at once.
@@ -2062,7 +2062,7 @@ async fn leave_record_open_decision_table() {
     assert!(!mock.has_uncommitted_changes());
     let journal = mock.journal();
     assert!(journal.iter().all(|e| e.committed));
-    assert_eq!(journal.last().unwrap().change, Change::UserSaved);
+    assert_eq!(journal.last().unwrap().change, RecordChange::UserSaved);
 
     // Discarded by the user: gone.
     let lost = client.ok(write(true, "discarded by the user")).await;
@@ -2076,7 +2076,10 @@ async fn leave_record_open_decision_table() {
     let record = mock.record(&nhs(1)).unwrap();
     assert!(record.event(lost.event_uids[0].as_str()).is_none());
     assert!(record.event(kept.event_uids[0].as_str()).is_some());
-    assert_eq!(mock.journal().last().unwrap().change, Change::UserDiscarded);
+    assert_eq!(
+        mock.journal().last().unwrap().change,
+        RecordChange::UserDiscarded
+    );
 
     // Another patient while patient 1 has uncommitted changes: E5.
     client.ok(write(true, "pending again")).await;

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use support::*;
 use systmone_client::mock::{
-    MockSystmOne, Outcome, OverRatePolicy, OverRecordLimitPolicy, ThrottleConfig,
+    MockSystmOne, OverRatePolicy, OverRecordLimitPolicy, RequestOutcome, ThrottleConfig,
 };
 use systmone_client::proto::*;
 use tokio::time::Instant;
@@ -67,7 +67,7 @@ async fn one_request_per_second_across_two_connections() {
     assert!(
         mock.requests()
             .iter()
-            .all(|r| r.outcome == Outcome::Answered)
+            .all(|r| r.outcome == RequestOutcome::Answered)
     );
 }
 
@@ -128,7 +128,7 @@ async fn a_second_full_record_within_30_seconds_is_dropped_silently() {
         "no answer to a throttled request"
     );
     let dropped = mock.requests().last().cloned().unwrap();
-    assert_eq!(dropped.outcome, Outcome::Throttled);
+    assert_eq!(dropped.outcome, RequestOutcome::Throttled);
     assert_eq!(dropped.function(), Some("GetPatientRecord"));
     // The connection stays open and usable; the record was not opened.
     assert!(
@@ -148,15 +148,15 @@ async fn a_second_full_record_within_30_seconds_is_dropped_silently() {
     let at_30 = client.ok(full_record()).await;
     assert!(at_30.clinical.is_some());
     assert_eq!(start.elapsed(), Duration::from_secs(30));
-    let outcomes: Vec<Outcome> = mock.requests().into_iter().map(|r| r.outcome).collect();
+    let outcomes: Vec<RequestOutcome> = mock.requests().into_iter().map(|r| r.outcome).collect();
     assert_eq!(
         outcomes,
         [
-            Outcome::Answered,
-            Outcome::Throttled,
-            Outcome::Answered,
-            Outcome::Throttled,
-            Outcome::Answered
+            RequestOutcome::Answered,
+            RequestOutcome::Throttled,
+            RequestOutcome::Answered,
+            RequestOutcome::Throttled,
+            RequestOutcome::Answered
         ]
     );
 }
@@ -231,7 +231,7 @@ async fn exempt_requests_are_answered_within_the_window() {
     let throttled = mock
         .requests()
         .iter()
-        .filter(|r| r.outcome == Outcome::Throttled)
+        .filter(|r| r.outcome == RequestOutcome::Throttled)
         .count();
     assert_eq!(throttled, 7);
 }
@@ -251,7 +251,7 @@ async fn exempt_requests_do_not_restart_the_window() {
     assert!(
         mock.requests()
             .iter()
-            .all(|r| r.outcome == Outcome::Answered)
+            .all(|r| r.outcome == RequestOutcome::Answered)
     );
 }
 
@@ -282,7 +282,7 @@ async fn the_error_policy_answers_a_temporary_error() {
     assert_eq!(error.permanent, Some(false));
     assert_eq!(
         mock.requests().last().unwrap().outcome,
-        Outcome::Error {
+        RequestOutcome::Error {
             message: error.message.clone(),
             permanent: false
         }
@@ -299,7 +299,10 @@ async fn the_drop_rate_policy_drops_requests_under_a_second_apart() {
     client.ok(IsPatientRetrieved::default()).await;
     client.send(GetFunctions::default()).await;
     assert!(client.silent_for(SILENCE).await);
-    assert_eq!(mock.requests().last().unwrap().outcome, Outcome::Throttled);
+    assert_eq!(
+        mock.requests().last().unwrap().outcome,
+        RequestOutcome::Throttled
+    );
     client.ok(GetFunctions::default()).await;
     assert_eq!(
         start.elapsed(),

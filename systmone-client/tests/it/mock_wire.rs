@@ -7,7 +7,7 @@
 use crate::support;
 
 use support::*;
-use systmone_client::mock::{MockSystmOne, Outcome};
+use systmone_client::mock::{MockSystmOne, RequestOutcome};
 use systmone_client::proto::*;
 
 const UID: &str = "3f2a9c1e-7b44-4d0a-9e61-5c2b8f7d1a90";
@@ -277,7 +277,7 @@ async fn wrong_root_is_e9_and_the_connection_stays_usable() {
     assert!(first.decode_error.is_some());
     assert!(matches!(
         &first.outcome,
-        Outcome::Error {
+        RequestOutcome::Error {
             permanent: true,
             ..
         }

@@ -4,7 +4,7 @@
 
 use super::{Ctx, DeleteScope, atomically};
 use crate::mock::failure::Failure;
-use crate::mock::inspect::Change;
+use crate::mock::inspect::RecordChange;
 use crate::mock::record::{Origin, PatientRecord, RecordEntry};
 use crate::proto::{DeletePatientRecord, DeletePatientRecordResponse};
 
@@ -84,7 +84,7 @@ fn delete_all(
     let mut changes = Vec::new();
     let reason = request.reason.trim().to_owned();
     let mut deleted = |kind: &'static str, uid: &str| {
-        changes.push(Change::Deleted {
+        changes.push(RecordChange::Deleted {
             kind,
             uid: uid.trim().to_owned(),
             reason: reason.clone(),

@@ -5,7 +5,7 @@
 
 use super::{APPOINTMENT_STATUSES, Ctx, Files, atomically, item_count, read_file};
 use crate::mock::failure::Failure;
-use crate::mock::inspect::Change;
+use crate::mock::inspect::RecordChange;
 use crate::mock::letter_types::is_letter_type;
 use crate::mock::organisation::DiarySlot;
 use crate::mock::practice::identity_is_empty;
@@ -335,7 +335,7 @@ fn update_all(
             });
             response.event_uids.push(EventUid(uid.clone()));
             record.demographics_events.push(EventUid(uid.clone()));
-            changes.push(Change::DemographicsChanged(uid));
+            changes.push(RecordChange::DemographicsChanged(uid));
         }
     }
 
@@ -390,7 +390,7 @@ fn update_all(
             origin: origin.clone(),
         });
         response.event_uids.push(EventUid(uid.clone()));
-        changes.push(Change::EventAdded(uid));
+        changes.push(RecordChange::EventAdded(uid));
     }
 
     if let Some(non_clinical) = request.non_clinical.as_ref().filter(|_| !stopped) {
@@ -398,7 +398,7 @@ fn update_all(
             match &appointment.appointment_uid {
                 Some(uid) => {
                     update_appointment(&mut record, uid, appointment)?;
-                    changes.push(Change::AppointmentChanged(uid.0.clone()));
+                    changes.push(RecordChange::AppointmentChanged(uid.0.clone()));
                 }
                 None => {
                     let uid = AppointmentUid(ctx.practice.new_uid());
@@ -408,7 +408,7 @@ fn update_all(
                         entered: now,
                         origin: origin.clone(),
                     });
-                    changes.push(Change::AppointmentBooked(uid.0.clone()));
+                    changes.push(RecordChange::AppointmentBooked(uid.0.clone()));
                     response.appointment_uids.push(uid);
                 }
             }
@@ -417,7 +417,7 @@ fn update_all(
             match &visit.visit_uid {
                 Some(uid) => {
                     update_visit(&mut record, uid, visit)?;
-                    changes.push(Change::VisitChanged(uid.0.clone()));
+                    changes.push(RecordChange::VisitChanged(uid.0.clone()));
                 }
                 None => {
                     let (Some(_), Some(_), Some(_)) =
@@ -439,7 +439,7 @@ fn update_all(
                         entered: now,
                         origin: origin.clone(),
                     });
-                    changes.push(Change::VisitAdded(uid.0.clone()));
+                    changes.push(RecordChange::VisitAdded(uid.0.clone()));
                     response.visit_uids.push(uid);
                 }
             }
@@ -448,7 +448,7 @@ fn update_all(
             match &task.task_uid {
                 Some(uid) => {
                     update_task(&mut record, uid, task)?;
-                    changes.push(Change::TaskChanged(uid.0.clone()));
+                    changes.push(RecordChange::TaskChanged(uid.0.clone()));
                 }
                 None => {
                     let has =
@@ -468,7 +468,7 @@ fn update_all(
                         entered: now,
                         origin: origin.clone(),
                     });
-                    changes.push(Change::TaskAdded(uid.0.clone()));
+                    changes.push(RecordChange::TaskAdded(uid.0.clone()));
                     response.task_uids.push(uid);
                 }
             }
