@@ -114,8 +114,12 @@ impl Spool {
             let generated = name.len() > 33
                 && name.as_bytes()[..32].iter().all(u8::is_ascii_hexdigit)
                 && name.as_bytes()[32] == b'-';
+            // Temporaries a crash left: `.tmp` (the SDK's atomic write),
+            // `.part` (versions before it).
             let ours = generated
-                && (SPOOL_SUFFIXES.iter().any(|s| name.ends_with(s)) || name.ends_with(".part"));
+                && (SPOOL_SUFFIXES.iter().any(|s| name.ends_with(s))
+                    || name.ends_with(".tmp")
+                    || name.ends_with(".part"));
             if ours && path.is_file() {
                 found.push(path);
             }
@@ -144,14 +148,13 @@ fn plain_absolute(path: &Path) -> io::Result<PathBuf> {
     })
 }
 
+/// The SDK's one atomic, flushed write ([`systmone_client::fs`]), off the
+/// async threads.
 async fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let partial = path.with_extension("part");
-    tokio::fs::write(&partial, bytes).await?;
-    if let Err(error) = tokio::fs::rename(&partial, path).await {
-        let _ = tokio::fs::remove_file(&partial).await;
-        return Err(error);
-    }
-    Ok(())
+    let (path, bytes) = (path.to_owned(), bytes.to_owned());
+    tokio::task::spawn_blocking(move || systmone_client::fs::write_atomically(&path, &bytes))
+        .await
+        .map_err(io::Error::other)?
 }
 
 #[cfg(test)]

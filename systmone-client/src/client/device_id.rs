@@ -185,32 +185,8 @@ impl FileDeviceIdStore {
     }
 
     fn write(&self, device_id: &str) -> Result<(), DeviceIdStoreError> {
-        use io::Write as _;
-        let file_name = self
-            .path
-            .file_name()
-            .ok_or_else(|| self.io(io::Error::other("the path names no file")))?;
-        let mut temp_name = file_name.to_owned();
-        temp_name.push(format!(".{}.tmp", std::process::id()));
-        let temp = self.path.with_file_name(temp_name);
-        let written = (|| {
-            let mut file = std::fs::File::create(&temp)?;
-            file.write_all(device_id.as_bytes())?;
-            file.write_all(b"\n")?;
-            file.sync_all()?;
-            std::fs::rename(&temp, &self.path)?;
-            // Make the rename itself durable where the platform allows.
-            if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty())
-                && let Ok(dir) = std::fs::File::open(dir)
-            {
-                let _ = dir.sync_all();
-            }
-            Ok(())
-        })();
-        written.map_err(|error| {
-            let _ = std::fs::remove_file(&temp);
-            self.io(error)
-        })
+        crate::fs::write_atomically(&self.path, format!("{device_id}\n").as_bytes())
+            .map_err(|error| self.io(error))
     }
 }
 

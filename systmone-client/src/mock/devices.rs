@@ -206,11 +206,7 @@ impl DeviceRegistry {
         };
         let result = serde_json::to_vec_pretty(&file)
             .map_err(std::io::Error::other)
-            .and_then(|bytes| {
-                let temporary = path.with_extension("tmp");
-                std::fs::write(&temporary, bytes)?;
-                std::fs::rename(&temporary, path)
-            });
+            .and_then(|bytes| crate::fs::write_atomically(path, &bytes));
         if let Err(error) = result {
             tracing::warn!(path = %path.display(), %error, "could not save the device registry");
         }
