@@ -271,10 +271,15 @@ impl From<PatientId> for StoredId {
 }
 
 /// A trimmed value, or `None` when blank (PROTOCOL.md §1.8: empty means
-/// no value).
+/// no value). Blank includes a value of nothing but invisible characters
+/// (a byte-order mark, zero-width spaces): it draws nothing, so it names
+/// nothing, and must not win over an identifier that does.
 fn given(value: &str) -> Option<&str> {
     let value = value.trim();
-    (!value.is_empty()).then_some(value)
+    let draws_something = value
+        .chars()
+        .any(|c| !c.is_whitespace() && !is_invisible_or_break(c));
+    draws_something.then_some(value)
 }
 
 // ----- demographics from the wire -----

@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use econsult_model::{NhsNumber, NhsNumberError};
 
 use super::xml::{
-    DecodeError, NhsNumberCasing, Tag, XmlReader, XmlText, XmlValue, XmlWriter, macros::xml_enum,
-    macros::xml_struct,
+    DecodeError, DecodeErrorKind, NhsNumberCasing, Tag, XmlReader, XmlText, XmlValue, XmlWriter,
+    macros::xml_enum, macros::xml_struct,
 };
 
 /// Defines a newtype over `String` for one kind of SystmOne UID, so that an
@@ -141,21 +141,38 @@ impl XmlValue for Identity {
     fn read<'a>(reader: &mut XmlReader<'a>, tag: Tag<'a>) -> Result<Self, DecodeError> {
         let mut identity = Identity::default();
         while let Some(child) = reader.next_child(&tag)? {
-            let slot = if child.is("NHSNumber") {
-                &mut identity.nhs_number
+            let (slot, name) = if child.is("NHSNumber") {
+                (&mut identity.nhs_number, "NHSNumber")
             } else if child.is("PseudoNumber") {
-                &mut identity.pseudo_number
+                (&mut identity.pseudo_number, "PseudoNumber")
             } else if child.is("ClientID") {
-                &mut identity.client_id
+                (&mut identity.client_id, "ClientID")
             } else if child.is("StrategicReportingIdentifier") {
-                &mut identity.strategic_reporting_identifier
+                (
+                    &mut identity.strategic_reporting_identifier,
+                    "StrategicReportingIdentifier",
+                )
             } else {
                 reader.skip(child)?;
                 continue;
             };
             let text = reader.text(child)?;
             let text = text.trim();
-            *slot = (!text.is_empty()).then(|| text.to_owned());
+            // An empty repeat says nothing and never wipes a value; two
+            // values for one identifier are refused: which patient is
+            // meant cannot be known.
+            if text.is_empty() {
+                continue;
+            }
+            if slot.is_some() {
+                return Err(reader.error_in(
+                    tag.name(),
+                    DecodeErrorKind::Repeated {
+                        name: name.to_owned(),
+                    },
+                ));
+            }
+            *slot = Some(text.to_owned());
         }
         Ok(identity)
     }

@@ -8,6 +8,7 @@
 #[cfg(feature = "mock")]
 mod support;
 
+mod attack_patient;
 mod client_api;
 mod client_faults;
 mod client_options;

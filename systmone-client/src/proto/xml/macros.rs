@@ -209,9 +209,20 @@ macro_rules! xml_struct {
         );
     };
     (@read opt $field:ident, $ty:ty, $reader:ident, $child:ident) => {
-        $field = <$ty as $crate::proto::xml::XmlValue>::read_optional($reader, $child)?;
+        // An empty repeat never wipes a value; two values are refused.
+        let name = $child.name().to_owned();
+        if let Some(value) = <$ty as $crate::proto::xml::XmlValue>::read_optional($reader, $child)? {
+            if $field.is_some() {
+                return Err($crate::proto::xml::repeated($reader, &name));
+            }
+            $field = Some(value);
+        }
     };
     (@read $kind:ident $field:ident, $ty:ty, $reader:ident, $child:ident) => {
+        if $field.is_some() {
+            let name = $child.name().to_owned();
+            return Err($crate::proto::xml::repeated($reader, &name));
+        }
         $field = Some(<$ty as $crate::proto::xml::XmlValue>::read($reader, $child)?);
     };
 

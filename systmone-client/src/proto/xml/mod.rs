@@ -31,6 +31,14 @@ pub(crate) fn push_repeated<T>(list: &mut Vec<T>, value: T) {
     list.push(value);
 }
 
+/// The error for an element that holds one value given twice with a value
+/// each ([`DecodeErrorKind::Repeated`]).
+pub(crate) fn repeated(reader: &XmlReader<'_>, name: &str) -> DecodeError {
+    reader.error(DecodeErrorKind::Repeated {
+        name: name.to_owned(),
+    })
+}
+
 /// Reads a whole document whose root element is `root` (any ASCII case) as
 /// `T` (for this crate's tests: the public reader of whole documents is
 /// [`crate::proto::decode_document`]).

@@ -63,6 +63,14 @@ pub enum DecodeErrorKind {
         /// The name given.
         name: String,
     },
+    /// An element that holds one value appears twice with a value each:
+    /// which one is meant cannot be known, so neither is taken (an
+    /// identity with two NHS numbers could name two patients).
+    #[error("{name} appears more than once, with a value each time; one is expected")]
+    Repeated {
+        /// The element.
+        name: String,
+    },
     /// The document nests deeper than the reader allows.
     #[error("elements are nested deeper than {max}")]
     TooDeep {
