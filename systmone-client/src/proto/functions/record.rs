@@ -1,7 +1,7 @@
 //! Finding patients and reading their records: `PatientSearch` (§9.5) and
 //! `GetPatientRecord` (§9.6), with the throttle exemption rule (§7.2).
 
-use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use chrono::{Datelike as _, NaiveDate, NaiveDateTime, TimeDelta};
 
 use crate::proto::xml::macros::xml_struct;
 use crate::proto::{Address, Code, Identity, RecordState, Sex, YesNoUnknown};
@@ -207,12 +207,22 @@ impl Filter {
     /// assert!(Filter::entered_on(day).is_exempt_at(noon));
     /// assert!(!Filter::entered_on(day).is_exempt_at(day.and_hms_opt(23, 59, 56).unwrap()));
     /// assert!(!Filter::default().is_exempt_at(noon));
+    /// // A date the wire cannot write as YYYY-MM-DD is never exempt.
+    /// let far = NaiveDate::from_ymd_opt(10000, 1, 1).unwrap();
+    /// assert!(!Filter::entered_on(far).is_exempt_at(far.and_hms_opt(12, 0, 0).unwrap()));
     /// ```
     pub fn is_exempt_at(&self, now: NaiveDateTime) -> bool {
         if *self == Filter::demographics_only() {
             return true;
         }
-        let soon = now.checked_add_signed(Self::MIDNIGHT_MARGIN).unwrap_or(now);
+        // No later moment, or a date the wire cannot carry as YYYY-MM-DD:
+        // not exempt (strict: a misjudgement only costs a wait).
+        let Some(soon) = now.checked_add_signed(Self::MIDNIGHT_MARGIN) else {
+            return false;
+        };
+        if !(0..=9999).contains(&now.year()) || !(0..=9999).contains(&soon.year()) {
+            return false;
+        }
         let entered_on = |day| self.min_entry_date == Some(day) && self.max_entry_date == Some(day);
         entered_on(now.date()) && entered_on(soon.date())
     }
