@@ -52,6 +52,12 @@
 //!   over loopback TCP, with SystmOne's throttle, pairing and fault
 //!   injection, for tests and demos; also the `systmone-mock` binary.
 //!
+//! - [`patient`]: every conversion of a patient between the model
+//!   (`econsult_model`) and the wire, and [`PatientId`](patient::PatientId),
+//!   the one rule for which identifier names a record.
+//!
+//! - [`fs`]: the SDK's one atomic, flushed file write.
+//!
 //! - [`client`] (feature `client`, on by default): the async, throttled
 //!   [`Client`](client::Client), a cloneable handle whose dispatcher task owns
 //!   the connection, SystmOne's rate limits, the Device ID and reconnects;
@@ -66,7 +72,8 @@
 //! | `mockall` | no | `client::MockSystmOneApi`, a mockall automock of `SystmOneApi` for unit tests of code above the client; turns on `client` |
 //! | `proptest` | no | the `proto::strategy` module: proptest strategies for every wire type, hostile text included |
 //!
-//! Without default features the crate is the wire codec ([`proto`]) alone.
+//! Without default features the crate is the wire codec ([`proto`]), the
+//! patient conversions ([`patient`]) and [`fs`].
 //! In your tests, turn on `mock` in `[dev-dependencies]`:
 //! `systmone-client = { version = "…", features = ["mock"] }`.
 #![cfg_attr(docsrs, feature(doc_cfg))]
