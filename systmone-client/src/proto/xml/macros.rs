@@ -209,13 +209,16 @@ macro_rules! xml_struct {
         );
     };
     (@read opt $field:ident, $ty:ty, $reader:ident, $child:ident) => {
-        // An empty repeat never wipes a value; two values are refused.
-        let name = $child.name().to_owned();
-        if let Some(value) = <$ty as $crate::proto::xml::XmlValue>::read_optional($reader, $child)? {
-            if $field.is_some() {
+        // An empty repeat never wipes a value; two values are refused. (The
+        // name is copied only on a repeat: the common path allocates
+        // nothing.)
+        if $field.is_some() {
+            let name = $child.name().to_owned();
+            if <$ty as $crate::proto::xml::XmlValue>::read_optional($reader, $child)?.is_some() {
                 return Err($crate::proto::xml::repeated($reader, &name));
             }
-            $field = Some(value);
+        } else {
+            $field = <$ty as $crate::proto::xml::XmlValue>::read_optional($reader, $child)?;
         }
     };
     (@read $kind:ident $field:ident, $ty:ty, $reader:ident, $child:ident) => {
