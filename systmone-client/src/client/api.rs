@@ -17,6 +17,30 @@ use crate::proto::*;
 /// [`SystmOneApi`] trait with the same methods (the `_with` ones required,
 /// the plain ones provided); and its impl for `Client`. `macro_rules!`
 /// cannot make an identifier, so each entry names both methods.
+/// `SystmOneApi` for a wrapper of any implementation `T` (`Arc<T>`, `&T`):
+/// every method, plain and `_with`, forwards to the inner one.
+macro_rules! forwarding_impl {
+    ($(#[$doc:meta])* $wrapper:ty; $( $method:ident $with:ident $request:ident $response:ident ),*) => {
+        $(#[$doc])*
+        #[async_trait::async_trait]
+        impl<T: SystmOneApi + ?Sized> SystmOneApi for $wrapper {
+            $(
+                async fn $with(
+                    &self,
+                    request: $request,
+                    options: CallOptions,
+                ) -> Result<Answered<$response>, Error> {
+                    (**self).$with(request, options).await
+                }
+
+                async fn $method(&self, request: $request) -> Result<$response, Error> {
+                    (**self).$method(request).await
+                }
+            )*
+        }
+    };
+}
+
 /// The client's part of the table of function facts
 /// (`proto::function_table!`): a typed method and a `_with` method per
 /// function on [`Client`], and [`SystmOneApi`] with its forwarding impls.
@@ -122,42 +146,16 @@ macro_rules! typed_calls {
             )*
         }
 
-        /// A shared implementation (`Arc<Client>`, `Arc<dyn SystmOneApi>`)
-        /// is one too: every method, plain ones included, is the inner one.
-        #[async_trait::async_trait]
-        impl<T: SystmOneApi + ?Sized> SystmOneApi for Arc<T> {
-            $(
-                async fn $with(
-                    &self,
-                    request: $request,
-                    options: CallOptions,
-                ) -> Result<Answered<$response>, Error> {
-                    (**self).$with(request, options).await
-                }
-
-                async fn $method(&self, request: $request) -> Result<$response, Error> {
-                    (**self).$method(request).await
-                }
-            )*
+        forwarding_impl! {
+            /// A shared implementation (`Arc<Client>`, `Arc<dyn SystmOneApi>`)
+            /// is one too: every method, plain ones included, is the inner one.
+            Arc<T>; $( $method $with $request $response ),*
         }
 
-        /// A borrowed implementation (`&Client`, `&dyn SystmOneApi`) is one
-        /// too: every method, plain ones included, is the inner one.
-        #[async_trait::async_trait]
-        impl<T: SystmOneApi + ?Sized> SystmOneApi for &T {
-            $(
-                async fn $with(
-                    &self,
-                    request: $request,
-                    options: CallOptions,
-                ) -> Result<Answered<$response>, Error> {
-                    (**self).$with(request, options).await
-                }
-
-                async fn $method(&self, request: $request) -> Result<$response, Error> {
-                    (**self).$method(request).await
-                }
-            )*
+        forwarding_impl! {
+            /// A borrowed implementation (`&Client`, `&dyn SystmOneApi`) is one
+            /// too: every method, plain ones included, is the inner one.
+            &T; $( $method $with $request $response ),*
         }
     };
 }
