@@ -81,12 +81,32 @@ impl PersonName {
     /// assert!(PersonName::lenient("\u{200B}", "Testpatient").is_none());
     /// ```
     pub fn lenient(first_name: &str, surname: &str) -> Option<Self> {
-        Some(Self {
+        Self::lenient_read(first_name, surname).map(|(name, _)| name)
+    }
+
+    /// [`lenient`](Self::lenient), and whether both parts were kept whole:
+    /// `false` when a part had to be cut to 100 characters, so the name
+    /// read is the name held only up to the cut and must never count as
+    /// equal to another.
+    ///
+    /// ```
+    /// use econsult_model::PersonName;
+    ///
+    /// let (_, whole) = PersonName::lenient_read("Al\u{AD}ex", "Testpatient").unwrap();
+    /// assert!(whole);
+    /// let (name, whole) = PersonName::lenient_read("Alex", &"x".repeat(101)).unwrap();
+    /// assert_eq!((name.surname().len(), whole), (100, false));
+    /// ```
+    pub fn lenient_read(first_name: &str, surname: &str) -> Option<(Self, bool)> {
+        let (first_name, first_whole) = lenient_single_line(first_name, MAX_NAME_LEN)?;
+        let (surname, surname_whole) = lenient_single_line(surname, MAX_NAME_LEN)?;
+        let name = Self {
             title: None,
-            first_name: lenient_single_line(first_name, MAX_NAME_LEN)?,
+            first_name,
             middle_names: Vec::new(),
-            surname: lenient_single_line(surname, MAX_NAME_LEN)?,
-        })
+            surname,
+        };
+        Some((name, first_whole && surname_whole))
     }
 
     /// Adds a title (`Mr`, `Dr`, `Mx`…).

@@ -88,16 +88,17 @@ pub(crate) fn single_line(value: &str, max: usize) -> Result<String, TextError> 
 /// holds and we must still read: control characters become spaces,
 /// invisible and direction characters are removed, runs of whitespace
 /// become one space, and the result is cut to `max` characters. `None`
-/// when nothing is left.
-pub(crate) fn lenient_single_line(value: &str, max: usize) -> Option<String> {
+/// when nothing is left; otherwise the line and whether it was kept whole
+/// (not cut).
+pub(crate) fn lenient_single_line(value: &str, max: usize) -> Option<(String, bool)> {
     let mut out = String::with_capacity(value.len());
     let mut pending_space = false;
     for c in value.chars() {
-        if is_invisible_or_break(c) && !c.is_whitespace() {
+        if c.is_whitespace() || c.is_control() {
+            pending_space = !out.is_empty();
             continue;
         }
-        if c.is_whitespace() || c.is_control() || is_invisible_or_break(c) {
-            pending_space = !out.is_empty();
+        if is_invisible_or_break(c) {
             continue;
         }
         if pending_space {
@@ -106,9 +107,10 @@ pub(crate) fn lenient_single_line(value: &str, max: usize) -> Option<String> {
         }
         out.push(c);
     }
+    let whole = out.chars().count() <= max;
     let out: String = out.chars().take(max).collect();
     let out = out.trim_end();
-    (!out.is_empty()).then(|| out.to_owned())
+    (!out.is_empty()).then(|| (out.to_owned(), whole))
 }
 
 #[cfg(test)]
@@ -119,15 +121,18 @@ mod tests {
     fn lenient_lines_keep_what_can_be_read() {
         assert_eq!(
             lenient_single_line(" Al\u{AD}ex\u{202E} \t Test\u{0}patient\u{2028} ", 100),
-            Some("Alex Test patient".to_owned())
+            Some(("Alex Test patient".to_owned(), true))
         );
         assert_eq!(lenient_single_line("\u{200B}\u{FEFF} ", 100), None);
         assert_eq!(
-            lenient_single_line(&"x".repeat(150), 100).map(|s| s.len()),
-            Some(100)
+            lenient_single_line(&"x".repeat(150), 100).map(|(s, whole)| (s.len(), whole)),
+            Some((100, false))
         );
         // Cut at a space: no trailing space is left.
-        assert_eq!(lenient_single_line("ab cd", 3), Some("ab".to_owned()));
+        assert_eq!(
+            lenient_single_line("ab cd", 3),
+            Some(("ab".to_owned(), false))
+        );
     }
 
     #[test]

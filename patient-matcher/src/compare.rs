@@ -379,8 +379,8 @@ impl Comparison {
     /// Points earned and possible.
     pub(crate) fn points(&self) -> Points {
         let mut points = Points::default();
-        let first = name_points(self.first_name, FIRST_NAME_MOST);
-        let surname = name_points(self.surname, SURNAME_MOST);
+        let first = name_points(self.first_name, first_name_points);
+        let surname = name_points(self.surname, surname_points);
         if self.names_swapped {
             // The crossed comparisons, each known or not, less the penalty.
             let most = i32::from(first.is_some()) * FIRST_NAME_MOST
@@ -716,14 +716,10 @@ pub(crate) fn surname_points(agreement: NameAgreement) -> i32 {
     }
 }
 
-/// A name's points of `most` (20 for a first name, 25 for a surname);
+/// A name's points by `points` (the first name's or the surname's table);
 /// `None` when not compared.
-fn name_points(agreement: NameAgreement, most: i32) -> Option<i32> {
-    match agreement {
-        NameAgreement::NotKnown => None,
-        _ if most == FIRST_NAME_MOST => Some(first_name_points(agreement)),
-        _ => Some(surname_points(agreement)),
-    }
+fn name_points(agreement: NameAgreement, points: fn(NameAgreement) -> i32) -> Option<i32> {
+    (agreement != NameAgreement::NotKnown).then(|| points(agreement))
 }
 
 pub(crate) fn date_points(agreement: DateAgreement) -> Option<i32> {

@@ -366,11 +366,10 @@ fn lenient<'a>(
     postcode: Option<&str>,
     telephones: impl Iterator<Item = &'a str>,
 ) -> Option<LenientDemographics> {
-    let name = PersonName::new(first_name, surname)
-        .ok()
-        .or_else(|| PersonName::lenient(first_name, surname))?;
-    let in_full =
-        kept_in_full(first_name, name.first_name()) && kept_in_full(surname, name.surname());
+    let (name, in_full) = match PersonName::new(first_name, surname) {
+        Ok(name) => (name, true),
+        Err(_) => PersonName::lenient_read(first_name, surname)?,
+    };
     let mut demographics = Demographics::new(name, date_of_birth, sex.into());
     demographics.postcode = postcode.and_then(|p| Postcode::parse(p).ok());
     demographics.phones = telephones
@@ -385,20 +384,6 @@ fn lenient<'a>(
         demographics,
         in_full,
     })
-}
-
-/// Whether reading `held` as `read` kept every character that draws
-/// something. Lenient reading only removes invisible characters and
-/// turns spacing and control characters into single spaces (what a
-/// comparison sets aside anyway) unless it cuts the name, and a cut always
-/// drops a character that draws.
-fn kept_in_full(held: &str, read: &str) -> bool {
-    let drawn = |text: &str| {
-        text.chars()
-            .filter(|&c| !(c.is_whitespace() || c.is_control() || is_invisible_or_break(c)))
-            .count()
-    };
-    drawn(held) == drawn(read)
 }
 
 #[cfg(test)]
